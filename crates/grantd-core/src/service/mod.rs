@@ -1,0 +1,182 @@
+//! The operations of grantd, called by the HTTP layer and the admin CLI alike. Each applies
+//! GitHub's rules and calls the store; none knows about HTTP.
+
+mod apps;
+mod authorizations;
+mod grants;
+mod login;
+mod users;
+
+pub use apps::{AppCredentials, CheckedToken};
+pub use authorizations::{CreateAuthorization, GetOrCreate, UpdateAuthorization};
+pub use login::LoginOutcome;
+pub use users::EnabledTwoFactor;
+
+use crate::clock::Clock;
+use crate::model::{ScopeError, ScopeRegistry};
+use crate::secret::{MasterKey, PasswordHasher};
+use crate::store::{LockoutPolicy, Store, StoreError};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The resource name GitHub reports in validation errors about authorizations (BEHAVIOR 26).
+pub const AUTHORIZATION_RESOURCE: &str = "OauthAccess";
+
+/// One field-level problem of a 422 answer (BEHAVIOR 25).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The resource, e.g. `OauthAccess`.
+    pub resource: &'static str,
+    /// The field, in GitHub's naming (a note is `description`, BEHAVIOR 26).
+    pub field: &'static str,
+    /// `missing`, `missing_field`, `invalid`, `already_exists`, `unprocessable` or `custom`.
+    pub code: &'static str,
+    /// A human-readable explanation, where GitHub gives one.
+    pub message: Option<String>,
+}
+
+impl FieldError {
+    /// A field error about an authorization.
+    pub fn authorization(field: &'static str, code: &'static str) -> Self {
+        Self { resource: AUTHORIZATION_RESOURCE, field, code, message: None }
+    }
+
+    /// The same, with a message.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+}
+
+/// Why an operation did not succeed, in terms the HTTP layer maps to GitHub's answers.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Wrong login, password or token (401 `Bad credentials`).
+    #[error("bad credentials")]
+    BadCredentials,
+    /// Right password, but a TOTP code is missing or wrong (401 + `X-GitHub-OTP`).
+    #[error("two-factor code required")]
+    OtpRequired,
+    /// Too many failed logins (403, BEHAVIOR 13).
+    #[error("maximum number of login attempts exceeded")]
+    LockedOut,
+    /// A token was presented where only a password is accepted (403, BEHAVIOR 7).
+    #[error("this API can only be accessed with username and password Basic Auth")]
+    TokenNotAllowed,
+    /// The thing does not exist, or is not the caller's (404 `Not Found`, BEHAVIOR 12).
+    #[error("not found")]
+    NotFound,
+    /// Field-level validation failed (422 `Validation Failed`).
+    #[error("validation failed: {0:?}")]
+    Validation(Vec<FieldError>),
+    /// App credentials in a request body are wrong (422, BEHAVIOR 26).
+    #[error("invalid OAuth application client_id or secret")]
+    InvalidClient,
+    /// An administrative request that cannot be carried out, with the reason (CLI).
+    #[error("{0}")]
+    Rejected(String),
+    /// A failure of the server itself; logged, never shown to a client.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound,
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl ServiceError {
+    /// A single field error.
+    pub fn field(error: FieldError) -> Self {
+        Self::Validation(vec![error])
+    }
+
+    fn invalid_scopes(e: ScopeError) -> Self {
+        Self::field(FieldError::authorization("scopes", "invalid").with_message(format!("{e}")))
+    }
+}
+
+/// Result of service calls.
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Tunables of the services.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Known scopes.
+    pub scopes: ScopeRegistry,
+    /// Failed-login lock-out.
+    pub lockout: LockoutPolicy,
+    /// Lifetime given to new tokens, if any (`None`: tokens do not expire, GitHub's default).
+    pub token_lifetime: Option<Duration>,
+    /// The issuer shown by authenticator apps.
+    pub totp_issuer: String,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            scopes: ScopeRegistry::default(),
+            lockout: LockoutPolicy::default(),
+            token_lifetime: None,
+            totp_issuer: "grantd".to_owned(),
+        }
+    }
+}
+
+/// Everything the operations need: the store, the clock, the password hasher, the key that seals
+/// TOTP seeds, and the configuration.
+#[derive(Clone)]
+pub struct Services {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    passwords: PasswordHasher,
+    master_key: MasterKey,
+    config: ServiceConfig,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services").field("store", &self.store).field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl Services {
+    /// Assembles the services.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        passwords: PasswordHasher,
+        master_key: MasterKey,
+        config: ServiceConfig,
+    ) -> Self {
+        Self { store, clock, passwords, master_key, config }
+    }
+
+    /// The store, for readiness checks.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    fn expiry(&self, now: time::OffsetDateTime) -> Option<time::OffsetDateTime> {
+        self.config.token_lifetime.map(|d| now + d)
+    }
+}
+
+/// Trims `value` and treats blank as absent (BEHAVIOR 82).
+pub fn non_blank(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}

@@ -1,0 +1,138 @@
+//! The administration of users (CLI): create, list, change password, remove, two-factor on/off.
+
+use super::{non_blank, ServiceError, ServiceResult, Services};
+use crate::model::{NewUser, User};
+use crate::secret::TotpSecret;
+use crate::store::{Conflict, StoreError};
+use secrecy::{ExposeSecret, SecretString};
+
+/// Shortest password accepted (GitHub's own minimum).
+pub const MIN_PASSWORD_LEN: usize = 8;
+/// Longest password accepted: Argon2 takes any length, but a bound keeps hashing cost fixed.
+pub const MAX_PASSWORD_LEN: usize = 1024;
+
+/// What enabling two-factor gives the user to set up an authenticator app.
+#[derive(Debug, Clone)]
+pub struct EnabledTwoFactor {
+    /// The seed in base32 (shown once).
+    pub secret: TotpSecret,
+    /// The `otpauth://` URL for a QR code.
+    pub otpauth_url: String,
+}
+
+impl Services {
+    /// Creates a user.
+    pub async fn add_user(&self, login: &str, password: SecretString, email: Option<String>, name: Option<String>) -> ServiceResult<User> {
+        validate_login(login)?;
+        validate_password(&password)?;
+        let email = non_blank(email);
+        if let Some(e) = &email {
+            if !e.contains('@') || e.chars().any(char::is_whitespace) {
+                return Err(ServiceError::Rejected(format!("{e:?} is not an e-mail address")));
+            }
+        }
+        let password_hash = self.hash_password(password).await?;
+        let new = NewUser { login: login.to_owned(), email, name: non_blank(name), password_hash, now: self.clock.now() };
+        self.store.create_user(new).await.map_err(|e| match e {
+            StoreError::Conflict(Conflict::Login) => ServiceError::Rejected(format!("the login {login:?} is taken")),
+            other => other.into(),
+        })
+    }
+
+    /// Every user.
+    pub async fn list_users(&self) -> ServiceResult<Vec<User>> {
+        Ok(self.store.list_users().await?)
+    }
+
+    /// The number of users (to tell an empty installation how to start).
+    pub async fn count_users(&self) -> ServiceResult<u64> {
+        Ok(self.store.count_users().await?)
+    }
+
+    /// Changes a user's password.
+    pub async fn set_password(&self, login: &str, password: SecretString) -> ServiceResult<User> {
+        validate_password(&password)?;
+        let user = self.require_user(login).await?;
+        let hash = self.hash_password(password).await?;
+        self.store.set_password_hash(user.id, &hash, self.clock.now()).await?;
+        Ok(user)
+    }
+
+    /// Removes a user with every authorization and grant.
+    pub async fn remove_user(&self, login: &str) -> ServiceResult<User> {
+        let user = self.require_user(login).await?;
+        self.store.delete_user(user.id).await?;
+        Ok(user)
+    }
+
+    /// Turns two-factor on with a new seed (replacing any earlier one).
+    pub async fn enable_two_factor(&self, login: &str) -> ServiceResult<EnabledTwoFactor> {
+        let user = self.require_user(login).await?;
+        let secret = TotpSecret::generate();
+        let sealed = self.master_key.seal(secret.expose_bytes());
+        self.store.set_totp(user.id, Some(&sealed), self.clock.now()).await?;
+        let otpauth_url = secret.otpauth_url(&self.config.totp_issuer, &user.login);
+        Ok(EnabledTwoFactor { secret, otpauth_url })
+    }
+
+    /// Turns two-factor off.
+    pub async fn disable_two_factor(&self, login: &str) -> ServiceResult<User> {
+        let user = self.require_user(login).await?;
+        self.store.set_totp(user.id, None, self.clock.now()).await?;
+        Ok(user)
+    }
+
+    async fn require_user(&self, login: &str) -> ServiceResult<User> {
+        self.store
+            .user_by_login(login)
+            .await?
+            .ok_or_else(|| ServiceError::Rejected(format!("no user has the login {login:?}")))
+    }
+
+    async fn hash_password(&self, password: SecretString) -> ServiceResult<String> {
+        self.passwords.hash(password).await.map_err(|e| ServiceError::Internal(e.to_string()))
+    }
+}
+
+/// GitHub's login rules: 1-39 characters, letters, digits and single hyphens, not at either end.
+fn validate_login(login: &str) -> ServiceResult<()> {
+    let ok = !login.is_empty()
+        && login.len() <= 39
+        && login.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !login.starts_with('-')
+        && !login.ends_with('-')
+        && !login.contains("--");
+    if ok {
+        Ok(())
+    } else {
+        Err(ServiceError::Rejected(format!(
+            "{login:?} is not a valid login: use 1 to 39 letters, digits or single hyphens, not at the start or end"
+        )))
+    }
+}
+
+fn validate_password(password: &SecretString) -> ServiceResult<()> {
+    let len = password.expose_secret().chars().count();
+    if len < MIN_PASSWORD_LEN {
+        return Err(ServiceError::Rejected(format!("the password must have at least {MIN_PASSWORD_LEN} characters")));
+    }
+    if len > MAX_PASSWORD_LEN {
+        return Err(ServiceError::Rejected(format!("the password must have at most {MAX_PASSWORD_LEN} characters")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_follow_githubs_rules() {
+        for ok in ["a", "alice", "al-ice", "A1", &"x".repeat(39)] {
+            assert!(validate_login(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "-a", "a-", "a--b", "al ice", "al_ice", "é", &"x".repeat(40)] {
+            assert!(validate_login(bad).is_err(), "{bad}");
+        }
+    }
+}

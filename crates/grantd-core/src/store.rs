@@ -1,0 +1,188 @@
+//! The storage traits every database crate implements, and the errors they return.
+//!
+//! Each method is one transaction inside the implementation, so races between requests (and
+//! between grantd instances sharing a database) are settled by the database: unique constraints,
+//! upserts and conditional updates, never by in-process state.
+
+use crate::model::{
+    App, AppId, Authorization, AuthorizationId, AuthorizationUpdate, ClientId, Grant, GrantId, NewApp,
+    NewAuthorization, NewUser, Page, PageRequest, User, UserId,
+};
+use crate::secret::TokenDigest;
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+/// Which unique rule a write broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// A user with that login exists.
+    Login,
+    /// An app with that client id exists.
+    ClientId,
+    /// The user has a personal access token with that note.
+    Note,
+    /// The user has an authorization for that app (or personal token) with that fingerprint.
+    Fingerprint,
+    /// The token digest exists (a collision of random tokens; retry with a new token).
+    Token,
+}
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique rule was broken.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    /// The row to change does not exist (or is not the caller's).
+    #[error("not found")]
+    NotFound,
+    /// The database failed; the cause is for the logs, never for a client.
+    #[error("database error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// Wraps a backend error.
+    pub fn backend(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Backend(Box::new(e))
+    }
+}
+
+/// Result of store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// When failed logins lock a user out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    /// Failed logins within `window_seconds` that lock the user out.
+    pub max_failures: i64,
+    /// The window in which failures are counted.
+    pub window_seconds: i64,
+    /// How long the lock-out lasts.
+    pub lock_seconds: i64,
+}
+
+impl Default for LockoutPolicy {
+    fn default() -> Self {
+        Self { max_failures: 10, window_seconds: 15 * 60, lock_seconds: 15 * 60 }
+    }
+}
+
+/// Users and their login state.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Creates a user; `Conflict::Login` if the login (case-insensitively) is taken.
+    async fn create_user(&self, new: NewUser) -> StoreResult<User>;
+    /// The user with `login` (case-insensitive).
+    async fn user_by_login(&self, login: &str) -> StoreResult<Option<User>>;
+    /// The user with `id`.
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>>;
+    /// Every user, by id.
+    async fn list_users(&self) -> StoreResult<Vec<User>>;
+    /// The number of users.
+    async fn count_users(&self) -> StoreResult<u64>;
+    /// Replaces the password hash.
+    async fn set_password_hash(&self, id: UserId, hash: &str, now: OffsetDateTime) -> StoreResult<()>;
+    /// Sets or clears the sealed TOTP seed (and resets the last accepted step).
+    async fn set_totp(&self, id: UserId, sealed: Option<&[u8]>, now: OffsetDateTime) -> StoreResult<()>;
+    /// Deletes a user with every authorization and grant.
+    async fn delete_user(&self, id: UserId) -> StoreResult<()>;
+
+    /// Counts a failed login; locks the user until `now + lock_seconds` when the count within the
+    /// window reaches the maximum. Returns whether the user is now locked. One atomic statement,
+    /// so concurrent failures on many instances count as one sequence.
+    async fn record_failed_login(&self, id: UserId, now: OffsetDateTime, policy: &LockoutPolicy) -> StoreResult<bool>;
+    /// Forgets counted failures after a successful login.
+    async fn clear_failed_logins(&self, id: UserId) -> StoreResult<()>;
+    /// Records that a TOTP code of `step` was accepted, unless a newer step was accepted already
+    /// (then returns `false`: the code is stale). Codes of the same step stay acceptable.
+    async fn accept_totp_step(&self, id: UserId, step: i64) -> StoreResult<bool>;
+}
+
+/// OAuth apps.
+#[async_trait]
+pub trait AppStore: Send + Sync {
+    /// Creates an app; `Conflict::ClientId` if the id is taken.
+    async fn create_app(&self, new: NewApp) -> StoreResult<App>;
+    /// The app with `client_id`.
+    async fn app_by_client_id(&self, client_id: &str) -> StoreResult<Option<App>>;
+    /// Every app, by id.
+    async fn list_apps(&self) -> StoreResult<Vec<App>>;
+    /// Replaces the client secret digest.
+    async fn set_app_secret(&self, id: AppId, digest: &[u8; 32], now: OffsetDateTime) -> StoreResult<()>;
+    /// Deletes an app with all its authorizations and grants.
+    async fn delete_app(&self, id: AppId) -> StoreResult<()>;
+}
+
+/// Authorizations (tokens).
+#[async_trait]
+pub trait AuthorizationStore: Send + Sync {
+    /// Creates an authorization (and, for an app, its grant if the user has none yet).
+    /// `Conflict::Note` or `Conflict::Fingerprint` when a unique rule is broken.
+    async fn create_authorization(&self, new: NewAuthorization) -> StoreResult<Authorization>;
+    /// Returns the user's live authorization for the app with the same fingerprint (or none)
+    /// and `false`, or creates `new` and returns it with `true` — atomically, so concurrent calls
+    /// yield exactly one authorization (BEHAVIOR 39).
+    async fn get_or_create_authorization(&self, new: NewAuthorization) -> StoreResult<(Authorization, bool)>;
+    /// The user's live authorization `id`.
+    async fn authorization(&self, user: UserId, id: AuthorizationId, now: OffsetDateTime) -> StoreResult<Option<Authorization>>;
+    /// The user's live authorizations, by id, optionally only those of one app.
+    async fn list_authorizations(
+        &self,
+        user: UserId,
+        app: Option<AppId>,
+        page: PageRequest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Page<Authorization>>;
+    /// Applies `update` to the user's live authorization `id`.
+    async fn update_authorization(
+        &self,
+        user: UserId,
+        id: AuthorizationId,
+        update: AuthorizationUpdate,
+        now: OffsetDateTime,
+    ) -> StoreResult<Authorization>;
+    /// Deletes the user's authorization `id` (and its grant if it was the grant's last token).
+    async fn delete_authorization(&self, user: UserId, id: AuthorizationId) -> StoreResult<()>;
+    /// The live authorization whose token has `digest`, with its owner.
+    async fn authorization_by_token(&self, digest: &TokenDigest, now: OffsetDateTime) -> StoreResult<Option<(Authorization, User)>>;
+    /// Replaces the token of the live authorization whose token is `old` with `new`, if it
+    /// belongs to `app`: the old token stops working in the same transaction.
+    async fn reset_token(
+        &self,
+        app: AppId,
+        old: &TokenDigest,
+        new: &TokenDigest,
+        new_last_eight: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<(Authorization, User)>;
+    /// Deletes the live authorization of `app` whose token is `digest`.
+    async fn delete_token(&self, app: AppId, digest: &TokenDigest, now: OffsetDateTime) -> StoreResult<()>;
+    /// Deletes every authorization and grant of `app`; returns how many tokens were revoked.
+    async fn delete_app_tokens(&self, app: AppId) -> StoreResult<u64>;
+}
+
+/// Grants.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    /// The user's grants, by id, optionally only the one of an app.
+    async fn list_grants(&self, user: UserId, app: Option<AppId>, page: PageRequest, now: OffsetDateTime) -> StoreResult<Page<Grant>>;
+    /// The user's grant `id`.
+    async fn grant(&self, user: UserId, id: GrantId, now: OffsetDateTime) -> StoreResult<Option<Grant>>;
+    /// Deletes the user's grant `id` and every token of it (BEHAVIOR 48).
+    async fn delete_grant(&self, user: UserId, id: GrantId) -> StoreResult<()>;
+    /// Deletes the grant that the live token `digest` of `app` belongs to, with all its tokens.
+    async fn delete_grant_by_token(&self, app: AppId, digest: &TokenDigest, now: OffsetDateTime) -> StoreResult<()>;
+}
+
+/// Everything grantd stores, as one object (`Arc<dyn Store>`).
+#[async_trait]
+pub trait Store: UserStore + AppStore + AuthorizationStore + GrantStore + std::fmt::Debug {
+    /// Checks the database answers (for readiness probes).
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// Finds an app by client id; a helper shared by services.
+pub async fn require_app(store: &dyn Store, client_id: &ClientId) -> StoreResult<App> {
+    store.app_by_client_id(&client_id.0).await?.ok_or(StoreError::NotFound)
+}

@@ -1,0 +1,97 @@
+//! Request bodies: parsed as JSON whatever the `Content-Type` says, an empty body meaning `{}`
+//! (BEHAVIOR 81); not JSON → 400 `Problems parsing JSON`, not an object → 400 `Body should be a
+//! JSON object` (BEHAVIOR 24); a field of the wrong type → 422 `invalid` on that field; `null`
+//! means absent (BEHAVIOR 37).
+
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use serde_json::{Map, Value};
+
+/// Most entries a scope list may have: more than every known scope, few enough that
+/// normalising stays cheap whatever a client sends.
+pub const MAX_SCOPES: usize = 100;
+
+/// A JSON object body.
+#[derive(Debug, Default)]
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| ApiError::PayloadTooLarge)?;
+        parse_object(&bytes).map(JsonObject)
+    }
+}
+
+/// Parses a body as a JSON object.
+pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::BodyNotObject),
+        Err(_) => Err(ApiError::ProblemsParsingJson),
+    }
+}
+
+impl JsonObject {
+    /// A string field; `null` or absent is `None`.
+    pub fn string(&self, key: &'static str) -> Result<Option<String>, ApiError> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(ApiError::invalid_field(key, format!("{key} must be a string"))),
+        }
+    }
+
+    /// A list of strings; `null` or absent is `None`.
+    pub fn string_list(&self, key: &'static str) -> Result<Option<Vec<String>>, ApiError> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => {
+                if items.len() > MAX_SCOPES {
+                    return Err(ApiError::invalid_field(key, format!("{key} may have at most {MAX_SCOPES} entries")));
+                }
+                items
+                    .iter()
+                    .map(|v| match v {
+                        Value::String(s) => Ok(s.clone()),
+                        _ => Err(ApiError::invalid_field(key, format!("{key} must be a list of strings"))),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some)
+            }
+            Some(_) => Err(ApiError::invalid_field(key, format!("{key} must be a list of strings"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_body_is_an_empty_object() {
+        assert!(parse_object(b"").expect("empty").is_empty());
+        assert!(parse_object(b"  \n").expect("blank").is_empty());
+    }
+
+    #[test]
+    fn non_objects_and_garbage_are_told_apart() {
+        assert!(matches!(parse_object(b"[1]"), Err(ApiError::BodyNotObject)));
+        assert!(matches!(parse_object(b"\"x\""), Err(ApiError::BodyNotObject)));
+        assert!(matches!(parse_object(b"{"), Err(ApiError::ProblemsParsingJson)));
+        assert!(matches!(parse_object(b"\xff"), Err(ApiError::ProblemsParsingJson)));
+    }
+
+    #[test]
+    fn null_is_absent_and_wrong_types_are_invalid() {
+        let body = JsonObject(parse_object(br#"{"note": null, "scopes": "repo", "n": 1}"#).expect("object"));
+        assert_eq!(body.string("note").expect("null ok"), None);
+        assert!(body.string_list("scopes").is_err());
+        assert!(body.string("n").is_err());
+    }
+}

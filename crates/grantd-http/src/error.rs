@@ -1,0 +1,161 @@
+//! One error type whose `IntoResponse` writes GitHub's error bodies (BEHAVIOR section D):
+//! `message` and `documentation_url`, `errors` for 422, the `X-GitHub-OTP` header when a
+//! two-factor code is needed. Internal errors are logged with their cause and answered with a
+//! bare `Server Error`.
+
+use crate::respond::json_response;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use grantd_core::service::{FieldError, ServiceError};
+use serde::Serialize;
+
+const DOCS: &str = "https://docs.github.com/enterprise-server@3.19/rest";
+const AUTHORIZATIONS_DOCS: &str = "https://docs.github.com/enterprise-server@3.19/rest/oauth-authorizations/oauth-authorizations";
+const APPS_DOCS: &str = "https://docs.github.com/enterprise-server@3.19/rest/apps/oauth-applications";
+/// GitHub Desktop matches this message exactly (BEHAVIOR 7).
+const TOKEN_NOT_ALLOWED: &str = "This API can only be accessed with username and password Basic Auth";
+const TOKEN_NOT_ALLOWED_DOCS: &str = "https://developer.github.com/v3/oauth_authorizations/#oauth-authorizations-api";
+
+/// Every failure a client can see.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: the body is not JSON.
+    ProblemsParsingJson,
+    /// 400: the body is JSON but not an object.
+    BodyNotObject,
+    /// 400: an `X-GitHub-Api-Version` this server does not serve.
+    UnsupportedApiVersion(String),
+    /// 401: no credentials.
+    RequiresAuthentication,
+    /// 401: wrong credentials.
+    BadCredentials,
+    /// 401 + `X-GitHub-OTP: required; app`.
+    OtpRequired,
+    /// 403: locked out.
+    LockedOut,
+    /// 403: a token where a password is required.
+    TokenNotAllowed,
+    /// 403: rate limit exceeded, with GitHub's message.
+    RateLimited(String),
+    /// 404.
+    NotFound,
+    /// 413: the body is larger than allowed.
+    PayloadTooLarge,
+    /// 422 with field errors.
+    Validation(Vec<FieldError>),
+    /// 422: wrong OAuth app credentials in a body.
+    InvalidClient,
+    /// 503: the request took too long (BEHAVIOR 30).
+    Timeout,
+    /// 500: logged, never explained.
+    Internal(String),
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::BadCredentials => Self::BadCredentials,
+            ServiceError::OtpRequired => Self::OtpRequired,
+            ServiceError::LockedOut => Self::LockedOut,
+            ServiceError::TokenNotAllowed => Self::TokenNotAllowed,
+            ServiceError::NotFound => Self::NotFound,
+            ServiceError::Validation(errors) => Self::Validation(errors),
+            ServiceError::InvalidClient => Self::InvalidClient,
+            ServiceError::Rejected(msg) | ServiceError::Internal(msg) => Self::Internal(msg),
+        }
+    }
+}
+
+impl ApiError {
+    /// One invalid field of a request body.
+    pub fn invalid_field(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::authorization(field, "invalid").with_message(message)])
+    }
+
+    /// One missing field of a request body.
+    pub fn missing_field(resource: &'static str, field: &'static str) -> Self {
+        Self::Validation(vec![FieldError { resource, field, code: "missing_field", message: None }])
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::ProblemsParsingJson | Self::BodyNotObject | Self::UnsupportedApiVersion(_) => StatusCode::BAD_REQUEST,
+            Self::RequiresAuthentication | Self::BadCredentials | Self::OtpRequired => StatusCode::UNAUTHORIZED,
+            Self::LockedOut | Self::TokenNotAllowed | Self::RateLimited(_) => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Validation(_) | Self::InvalidClient => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<Vec<ErrorItem<'a>>>,
+    documentation_url: &'a str,
+}
+
+#[derive(Serialize)]
+struct ErrorItem<'a> {
+    resource: &'a str,
+    field: &'a str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let version_message;
+        let (message, documentation_url) = match &self {
+            Self::ProblemsParsingJson => ("Problems parsing JSON", DOCS),
+            Self::BodyNotObject => ("Body should be a JSON object", DOCS),
+            Self::UnsupportedApiVersion(v) => {
+                version_message = format!("Unsupported 'X-GitHub-Api-Version' header value: {v}. Supported versions: 2022-11-28, 2026-03-10.");
+                (version_message.as_str(), "https://docs.github.com/rest/about-the-rest-api/api-versions")
+            }
+            Self::RequiresAuthentication => ("Requires authentication", DOCS),
+            Self::BadCredentials => ("Bad credentials", DOCS),
+            Self::OtpRequired => (
+                "Must specify two-factor authentication OTP code.",
+                "https://docs.github.com/enterprise-server@3.19/rest/overview/other-authentication-methods#working-with-two-factor-authentication",
+            ),
+            Self::LockedOut => ("Maximum number of login attempts exceeded. Please try again later.", DOCS),
+            Self::TokenNotAllowed => (TOKEN_NOT_ALLOWED, TOKEN_NOT_ALLOWED_DOCS),
+            Self::RateLimited(message) => (
+                message.as_str(),
+                "https://docs.github.com/enterprise-server@3.19/rest/overview/resources-in-the-rest-api#rate-limiting",
+            ),
+            Self::NotFound => ("Not Found", DOCS),
+            Self::PayloadTooLarge => ("Payload too large", DOCS),
+            Self::Validation(_) => ("Validation Failed", AUTHORIZATIONS_DOCS),
+            Self::InvalidClient => ("Invalid OAuth application client_id or secret.", APPS_DOCS),
+            Self::Timeout => ("Server Error", DOCS),
+            Self::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                ("Server Error", DOCS)
+            }
+        };
+        let errors = match &self {
+            Self::Validation(items) => Some(
+                items
+                    .iter()
+                    .map(|e| ErrorItem { resource: e.resource, field: e.field, code: e.code, message: e.message.as_deref() })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        let mut response = json_response(status, &ErrorBody { message, errors, documentation_url });
+        if matches!(self, Self::OtpRequired) {
+            // BEHAVIOR 15-16: lower-case method name.
+            response.headers_mut().insert("x-github-otp", HeaderValue::from_static("required; app"));
+        }
+        response
+    }
+}

@@ -1,0 +1,254 @@
+//! The middleware in front of the router. For every request it:
+//! 1. strips the Enterprise prefix `/api/v3` and records which base URL the client used
+//!    (BEHAVIOR 2, 86);
+//! 2. checks `X-GitHub-Api-Version` (BEHAVIOR 72, 83);
+//! 3. authenticates before routing (BEHAVIOR 20), so that e.g. `PATCH /authorizations` asks for a
+//!    two-factor code and only then answers 404;
+//! 4. counts the request against the rate limit (BEHAVIOR 67-69);
+//! 5. bounds the handler's time (BEHAVIOR 30);
+//! 6. adds GitHub's headers: media type (71), rate limit (67), scopes (63), `Vary` (29),
+//!    Enterprise version (73), and `ETag` / `Cache-Control` with 304 answers to `If-None-Match`
+//!    on GET and HEAD (29).
+
+use crate::auth::{authenticate, classify, Identity};
+use crate::error::ApiError;
+use crate::ratelimit::RateState;
+use crate::state::AppState;
+use crate::views::Bases;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+
+/// The Enterprise layout's prefix.
+pub const ENTERPRISE_PREFIX: &str = "/api/v3";
+/// API versions this server answers (BEHAVIOR 72, 83).
+pub const SUPPORTED_API_VERSIONS: &[&str] = &["2022-11-28", "2026-03-10"];
+const DEFAULT_API_VERSION: &str = "2022-11-28";
+/// Largest response body buffered to compute an `ETag`.
+const MAX_ETAG_BODY: usize = 4 * 1024 * 1024;
+
+/// The gate; see the module documentation.
+pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let enterprise = strip_prefix(&mut req);
+    let public = &state.config().public_url;
+    let bases = Bases {
+        api: if enterprise { format!("{public}{ENTERPRISE_PREFIX}") } else { public.clone() },
+        site: public.clone(),
+    };
+    let is_head = req.method() == Method::HEAD;
+    if is_head {
+        *req.method_mut() = Method::GET;
+    }
+    let conditional = req.method() == Method::GET;
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let media_type = media_type(req.headers());
+    let api_version = req
+        .headers()
+        .get("x-github-api-version")
+        .filter(|v| v.to_str().is_ok_and(|v| SUPPORTED_API_VERSIONS.contains(&v.trim())))
+        .cloned()
+        .unwrap_or(HeaderValue::from_static(DEFAULT_API_VERSION));
+
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    let path = req.uri().path().to_owned();
+    let admitted = admit(&state, req.headers(), &path, ip).await;
+    let (mut response, identity, rate) = match admitted {
+        Ok((identity, rate)) => {
+            req.extensions_mut().insert(bases);
+            req.extensions_mut().insert(identity.clone());
+            let timeout = state.config().request_timeout;
+            let response = match tokio::time::timeout(timeout, next.run(req)).await {
+                Ok(response) => response,
+                Err(_) => ApiError::Timeout.into_response(),
+            };
+            (response, Some(identity), rate)
+        }
+        Err((error, rate)) => (error.into_response(), None, rate),
+    };
+
+    let headers = response.headers_mut();
+    headers.insert("x-github-media-type", media_type);
+    headers.insert("x-github-api-version-selected", api_version);
+    headers.insert(header::VARY, HeaderValue::from_static("Accept, Authorization, Cookie, X-GitHub-OTP"));
+    if enterprise {
+        headers.insert("x-github-enterprise-version", HeaderValue::from_static("3.19.0"));
+    }
+    if let Some(rate) = rate {
+        rate_headers(headers, &rate);
+    }
+    if let Some(Identity::User(user)) = &identity {
+        if let Some(token) = &user.token {
+            if let Ok(v) = HeaderValue::from_str(&token.scopes.header_value()) {
+                headers.insert("x-oauth-scopes", v);
+            }
+            if !headers.contains_key("x-accepted-oauth-scopes") {
+                headers.insert("x-accepted-oauth-scopes", HeaderValue::from_static(""));
+            }
+        }
+    }
+
+    if conditional && response.status() == StatusCode::OK {
+        response = with_etag(response, if_none_match.as_ref()).await;
+    }
+    if is_head {
+        let (parts, _) = response.into_parts();
+        response = Response::from_parts(parts, Body::empty());
+    }
+    response
+}
+
+/// Checks the API version, authenticates and counts the request.
+async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    ip: String,
+) -> Result<(Identity, Option<RateState>), (ApiError, Option<RateState>)> {
+    if let Some(version) = headers.get("x-github-api-version") {
+        let version = version.to_str().unwrap_or("").trim();
+        if !SUPPORTED_API_VERSIONS.contains(&version) {
+            return Err((ApiError::UnsupportedApiVersion(version.chars().take(40).collect()), None));
+        }
+    }
+    let path_auth = classify(path);
+    let result = authenticate(state.services(), &path_auth, headers).await;
+    let now = state.services().clock().now().unix_timestamp();
+    let (key, subject) = match &result {
+        Ok(identity) => match (identity.rate_key(), identity) {
+            (Some(key), Identity::User(u)) => (key, format!("user ID {}", u.user.id)),
+            (Some(key), _) => (key, "this application".to_owned()),
+            (None, _) => (format!("ip:{ip}"), ip.clone()),
+        },
+        Err(_) => (format!("ip:{ip}"), ip.clone()),
+    };
+    let authenticated = matches!(result, Ok(Identity::User(_) | Identity::App(_)));
+    let rate = state.limiter().hit(&key, authenticated, now);
+    if rate.is_some_and(|r| r.exceeded()) {
+        let message = if authenticated {
+            format!("API rate limit exceeded for {subject}.")
+        } else {
+            format!(
+                "API rate limit exceeded for {subject}. (But here's the good news: Authenticated requests get a higher \
+                 rate limit. Check out the documentation for more details.)"
+            )
+        };
+        return Err((ApiError::RateLimited(message), rate));
+    }
+    match result {
+        Ok(identity) => Ok((identity, rate)),
+        Err(e) => Err((e, rate)),
+    }
+}
+
+/// Removes `/api/v3` from the path; tells whether it was there.
+fn strip_prefix(req: &mut Request) -> bool {
+    let path = req.uri().path();
+    let rest = match path.strip_prefix(ENTERPRISE_PREFIX) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => return false,
+    };
+    let new = match req.uri().query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_owned(),
+    };
+    match new.parse::<Uri>() {
+        Ok(uri) => {
+            *req.uri_mut() = uri;
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// `X-GitHub-Media-Type` for the request's `Accept` (BEHAVIOR 71): `github.v3; format=json`, with
+/// `param=…` when the client asked for one (`application/vnd.github.v3.full+json`).
+fn media_type(headers: &HeaderMap) -> HeaderValue {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let param = accept.split(',').find_map(|item| {
+        let item = item.split(';').next().unwrap_or("").trim();
+        let rest = item.strip_prefix("application/vnd.github")?;
+        let rest = rest.strip_suffix("+json").unwrap_or(rest);
+        let mut parts = rest.trim_start_matches('.').split('.').filter(|p| !p.is_empty());
+        let first = parts.next();
+        match first {
+            Some("v3") => parts.next().map(str::to_owned),
+            Some(p) if !p.ends_with("-preview") => Some(p.to_owned()),
+            _ => None,
+        }
+    });
+    let value = match param.filter(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')) {
+        Some(p) => format!("github.v3; param={p}; format=json"),
+        None => "github.v3; format=json".to_owned(),
+    };
+    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("github.v3; format=json"))
+}
+
+fn rate_headers(headers: &mut HeaderMap, rate: &RateState) {
+    headers.insert("x-ratelimit-limit", HeaderValue::from(rate.limit));
+    headers.insert("x-ratelimit-remaining", HeaderValue::from(rate.remaining()));
+    headers.insert("x-ratelimit-used", HeaderValue::from(rate.used.min(rate.limit)));
+    headers.insert("x-ratelimit-reset", HeaderValue::from(rate.reset));
+    headers.insert("x-ratelimit-resource", HeaderValue::from_static("core"));
+}
+
+/// Adds `ETag` and `Cache-Control` to a 200 answer to GET, or turns it into a 304 when the
+/// client's `If-None-Match` names the same entity.
+async fn with_etag(response: Response, if_none_match: Option<&HeaderValue>) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = match http_body_util::Limited::new(body, MAX_ETAG_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => return ApiError::Internal(format!("cannot buffer a response: {e}")).into_response(),
+    };
+    let digest = Sha256::digest(&bytes);
+    let etag = format!("\"{}\"", hex::encode(&digest[..20]));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        parts.headers.insert(header::ETAG, v);
+    }
+    parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=60, s-maxage=60"));
+    let matched = if_none_match.and_then(|v| v.to_str().ok()).is_some_and(|list| {
+        list.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == "*" || t == etag)
+    });
+    if matched {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_TYPE);
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> HeaderValue {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, value.parse().expect("header"));
+        media_type(&h)
+    }
+
+    #[test]
+    fn media_type_follows_accept() {
+        assert_eq!(accept("application/json"), "github.v3; format=json");
+        assert_eq!(accept("application/vnd.github+json"), "github.v3; format=json");
+        assert_eq!(accept("application/vnd.github.v3+json"), "github.v3; format=json");
+        assert_eq!(accept("application/vnd.github.v3.full+json"), "github.v3; param=full; format=json");
+        assert_eq!(accept("application/vnd.github.doctor-strange-preview+json"), "github.v3; format=json");
+        assert_eq!(accept("*/*"), "github.v3; format=json");
+        assert_eq!(media_type(&HeaderMap::new()), "github.v3; format=json");
+    }
+
+    #[test]
+    fn default_api_version_is_supported() {
+        assert!(SUPPORTED_API_VERSIONS.contains(&DEFAULT_API_VERSION));
+    }
+}

@@ -1,0 +1,65 @@
+//! The state every handler shares: the services, the HTTP configuration and the rate limiter.
+
+use crate::ratelimit::{RateLimiter, RateLimits};
+use grantd_core::service::Services;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// HTTP settings.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// The externally visible base URL, without trailing slash (e.g. `https://git.example.com`).
+    pub public_url: String,
+    /// How long a request may take before it is answered with 503.
+    pub request_timeout: Duration,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+    /// Rate limits.
+    pub rate_limits: RateLimits,
+}
+
+impl HttpConfig {
+    /// Settings with defaults for everything but the public URL.
+    pub fn new(public_url: &str) -> Self {
+        Self {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 1024 * 1024,
+            rate_limits: RateLimits::default(),
+        }
+    }
+}
+
+/// Shared state.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    services: Services,
+    config: HttpConfig,
+    limiter: RateLimiter,
+}
+
+impl AppState {
+    /// Builds the state.
+    pub fn new(services: Services, config: HttpConfig) -> Self {
+        let limiter = RateLimiter::new(config.rate_limits);
+        Self(Arc::new(Inner { services, config, limiter }))
+    }
+
+    /// The services.
+    pub fn services(&self) -> &Services {
+        &self.0.services
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &HttpConfig {
+        &self.0.config
+    }
+
+    /// The rate limiter.
+    pub fn limiter(&self) -> &RateLimiter {
+        &self.0.limiter
+    }
+}

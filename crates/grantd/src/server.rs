@@ -1,0 +1,144 @@
+//! Opening the store, assembling the services, and serving HTTP with graceful shutdown.
+
+use anyhow::{bail, Context};
+use grantd_core::clock::Clock;
+use grantd_core::secret::{MasterKey, PasswordHasher, PasswordPolicy};
+use grantd_core::service::{ServiceConfig, Services};
+use grantd_core::store::Store;
+use grantd_http::{AppState, HttpConfig};
+use grantd_store_sqlite::{SqliteConfig, SqliteStore};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// The database grantd uses when none is configured.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://grantd-data/grantd.db";
+
+/// Opens the store at `url` and applies its migrations.
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        let store = SqliteStore::open(url, &SqliteConfig::default()).await?;
+        store.migrate().await?;
+        return Ok(Arc::new(store));
+    }
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        bail!("PostgreSQL is not supported by this version of grantd; use a sqlite:// database URL");
+    }
+    bail!("unsupported database URL {url:?}: expected sqlite://PATH");
+}
+
+/// Where the master key lives when not configured: beside the SQLite file.
+pub fn default_key_file(database_url: &str) -> Option<PathBuf> {
+    let path = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path.starts_with(":memory:") {
+        return None;
+    }
+    let dir = Path::new(path).parent().map(Path::to_path_buf).unwrap_or_default();
+    Some(dir.join("master.key"))
+}
+
+/// Loads the key that seals TOTP seeds: from `hex` if given, else from `file` (created with a
+/// new random key, readable by its owner only, when missing). With neither, an in-memory
+/// database gets an ephemeral key.
+pub fn load_master_key(hex: Option<&str>, file: Option<&Path>) -> anyhow::Result<MasterKey> {
+    if let Some(hex) = hex {
+        return MasterKey::from_hex(hex).context("GRANTD_MASTER_KEY");
+    }
+    let Some(file) = file else { return Ok(MasterKey::generate()) };
+    match std::fs::read_to_string(file) {
+        Ok(text) => MasterKey::from_hex(&text).with_context(|| format!("master key file {}", file.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = MasterKey::generate();
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            }
+            write_private(file, &key.to_hex()).with_context(|| format!("writing master key file {}", file.display()))?;
+            tracing::info!(path = %file.display(), "created a new master key; back it up with the database");
+            Ok(key)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading master key file {}", file.display())),
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+/// Assembles the services.
+pub fn services(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    master_key: MasterKey,
+    config: ServiceConfig,
+    password_policy: PasswordPolicy,
+    password_concurrency: usize,
+) -> anyhow::Result<Services> {
+    let passwords = PasswordHasher::new(password_policy, password_concurrency)?;
+    Ok(Services::new(store, clock, passwords, master_key, config))
+}
+
+/// Serves `state` on `listener` until `shutdown` completes; requests in flight then finish.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let app = grantd_http::app(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")
+}
+
+/// The default public URL for a listen address.
+pub fn default_public_url(addr: SocketAddr) -> String {
+    let host = match addr.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    format!("http://{host}:{}", addr.port())
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// HTTP settings from the command line.
+pub fn http_config(public_url: &str) -> HttpConfig {
+    HttpConfig::new(public_url)
+}
