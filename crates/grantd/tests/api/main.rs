@@ -9,6 +9,7 @@ mod helpers;
 mod applications;
 mod authentication;
 mod authorizations;
+mod cli;
 mod conventions;
 mod grants;
 mod meta;

@@ -1,0 +1,149 @@
+//! The `grantd` binary: admin commands on a fresh database, and `serve` answering and shutting
+//! down gracefully on SIGTERM.
+
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Self {
+        Self { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn db(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("data/grantd.db").display())
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_grantd"))
+            .args(args)
+            .args(["--database-url", &self.db()])
+            .env_remove("GRANTD_MASTER_KEY")
+            .env_remove("GRANTD_MASTER_KEY_FILE")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(input) = stdin {
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        }
+        drop(child.stdin.take());
+        let out = child.wait_with_output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
+    #[track_caller]
+    fn ok_json(&self, args: &[&str], stdin: Option<&str>) -> Value {
+        let (ok, out, err) = self.run(args, stdin);
+        assert!(ok, "grantd {args:?} failed: {err}");
+        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+    }
+}
+
+#[test]
+fn admin_commands_manage_users_and_apps() {
+    let cli = Cli::new();
+    let user = cli.ok_json(&["user", "add", "alice", "--password-stdin", "--email", "a@example.com", "--json"], Some("correct horse battery\n"));
+    assert_eq!(user["login"], "alice");
+    assert_eq!(user["two_factor_authentication"], false);
+    // A taken login, a bad login and a short password are refused with a reason.
+    let (ok, _, err) = cli.run(&["user", "add", "ALICE", "--password-stdin"], Some("another long password"));
+    assert!(!ok && err.contains("taken"), "{err}");
+    let (ok, _, err) = cli.run(&["user", "add", "bad--login", "--password-stdin"], Some("another long password"));
+    assert!(!ok && err.contains("not a valid login"), "{err}");
+    let (ok, _, err) = cli.run(&["user", "add", "carol", "--password-stdin"], Some("short"));
+    assert!(!ok && err.contains("at least 8"), "{err}");
+
+    let tfa = cli.ok_json(&["user", "2fa", "enable", "alice", "--json"], None);
+    let secret = tfa["secret"].as_str().unwrap();
+    assert!(grantd_core::secret::TotpSecret::from_base32(secret).is_some());
+    assert!(tfa["otpauth_url"].as_str().unwrap().starts_with("otpauth://totp/"));
+    let key = std::fs::read_to_string(cli.dir.path().join("data/master.key")).unwrap();
+    assert_eq!(key.trim().len(), 64, "the master key is created beside the database");
+    let users = cli.ok_json(&["user", "list", "--json"], None);
+    assert_eq!(users[0]["two_factor_authentication"], true);
+    cli.ok_json(&["user", "2fa", "disable", "alice", "--json"], None);
+    cli.ok_json(&["user", "passwd", "alice", "--password-stdin", "--json"], Some("a brand new password"));
+
+    let app = cli.ok_json(&["app", "add", "--name", "CI", "--url", "https://ci.example.com", "--json"], None);
+    let client_id = app["client_id"].as_str().unwrap().to_owned();
+    assert_eq!(client_id.len(), 20);
+    let first_secret = app["client_secret"].as_str().unwrap().to_owned();
+    assert_eq!(first_secret.len(), 40);
+    assert!(first_secret.bytes().all(|b| b.is_ascii_hexdigit()));
+    let (ok, _, err) = cli.run(&["app", "add", "--name", "Bad", "--url", "not a url"], None);
+    assert!(!ok && err.contains("not an absolute"), "{err}");
+    let apps = cli.ok_json(&["app", "list", "--json"], None);
+    assert_eq!(apps[0]["client_id"], client_id.as_str());
+    assert!(apps[0].get("client_secret").is_none(), "secrets are never listed");
+    let reset = cli.ok_json(&["app", "reset-secret", &client_id, "--json"], None);
+    assert_ne!(reset["client_secret"], first_secret.as_str());
+    cli.ok_json(&["app", "remove", &client_id, "--json"], None);
+    assert_eq!(cli.ok_json(&["app", "list", "--json"], None), serde_json::json!([]));
+    cli.ok_json(&["user", "remove", "alice", "--json"], None);
+    assert_eq!(cli.ok_json(&["user", "list", "--json"], None), serde_json::json!([]));
+    cli.ok_json(&["migrate", "--json"], None);
+    let (ok, _, err) = cli.run(&["user", "remove", "nobody"], None);
+    assert!(!ok && err.contains("no user"), "{err}");
+}
+
+#[test]
+fn unsupported_database_urls_stop_with_a_one_line_reason() {
+    let out = Command::new(env!("CARGO_BIN_EXE_grantd")).args(["migrate", "--database-url", "mysql://x"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("unsupported database URL"), "{err}");
+}
+
+#[test]
+fn serve_answers_and_shuts_down_gracefully_on_sigterm() {
+    let cli = Cli::new();
+    cli.ok_json(&["user", "add", "alice", "--password-stdin", "--json"], Some("correct horse battery"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grantd"))
+        .args(["serve", "--listen", &listen, "--database-url", &cli.db()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let body = loop {
+        match std::net::TcpStream::connect(&listen) {
+            Ok(mut stream) => {
+                use std::io::Read;
+                stream.write_all(b"GET /api/v3/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+                let mut text = String::new();
+                stream.read_to_string(&mut text).unwrap();
+                break text;
+            }
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => panic!("grantd serve did not start: {e}"),
+        }
+    };
+    assert!(body.starts_with("HTTP/1.1 200"), "{body}");
+    assert!(body.contains(&format!("http://127.0.0.1:{port}/api/v3/authorizations")), "{body}");
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "grantd did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "exit status {exit:?}");
+    let mut log = String::new();
+    use std::io::Read;
+    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(!log.contains("correct horse battery"));
+}
