@@ -31,7 +31,9 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock stopped at `unix` seconds since the epoch.
     pub fn at(unix: i64) -> Self {
-        Self { unix: AtomicI64::new(unix) }
+        Self {
+            unix: AtomicI64::new(unix),
+        }
     }
 
     /// Moves the clock forward (or backward, with a negative value) by `seconds`.
@@ -47,7 +49,6 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::from_unix_timestamp(self.unix.load(Ordering::SeqCst))
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        OffsetDateTime::from_unix_timestamp(self.unix.load(Ordering::SeqCst)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 }

@@ -64,7 +64,11 @@ pub struct LockoutPolicy {
 
 impl Default for LockoutPolicy {
     fn default() -> Self {
-        Self { max_failures: 10, window_seconds: 15 * 60, lock_seconds: 15 * 60 }
+        Self {
+            max_failures: 10,
+            window_seconds: 15 * 60,
+            lock_seconds: 15 * 60,
+        }
     }
 }
 
@@ -125,7 +129,12 @@ pub trait AuthorizationStore: Send + Sync {
     /// yield exactly one authorization (BEHAVIOR 39).
     async fn get_or_create_authorization(&self, new: NewAuthorization) -> StoreResult<(Authorization, bool)>;
     /// The user's live authorization `id`.
-    async fn authorization(&self, user: UserId, id: AuthorizationId, now: OffsetDateTime) -> StoreResult<Option<Authorization>>;
+    async fn authorization(
+        &self,
+        user: UserId,
+        id: AuthorizationId,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<Authorization>>;
     /// The user's live authorizations, by id, optionally only those of one app.
     async fn list_authorizations(
         &self,
@@ -145,7 +154,11 @@ pub trait AuthorizationStore: Send + Sync {
     /// Deletes the user's authorization `id` (and its grant if it was the grant's last token).
     async fn delete_authorization(&self, user: UserId, id: AuthorizationId) -> StoreResult<()>;
     /// The live authorization whose token has `digest`, with its owner.
-    async fn authorization_by_token(&self, digest: &TokenDigest, now: OffsetDateTime) -> StoreResult<Option<(Authorization, User)>>;
+    async fn authorization_by_token(
+        &self,
+        digest: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(Authorization, User)>>;
     /// Replaces the token of the live authorization whose token is `old` with `new`, if it
     /// belongs to `app`: the old token stops working in the same transaction.
     async fn reset_token(
@@ -166,7 +179,13 @@ pub trait AuthorizationStore: Send + Sync {
 #[async_trait]
 pub trait GrantStore: Send + Sync {
     /// The user's grants, by id, optionally only the one of an app.
-    async fn list_grants(&self, user: UserId, app: Option<AppId>, page: PageRequest, now: OffsetDateTime) -> StoreResult<Page<Grant>>;
+    async fn list_grants(
+        &self,
+        user: UserId,
+        app: Option<AppId>,
+        page: PageRequest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Page<Grant>>;
     /// The user's grant `id`.
     async fn grant(&self, user: UserId, id: GrantId, now: OffsetDateTime) -> StoreResult<Option<Grant>>;
     /// Deletes the user's grant `id` and every token of it (BEHAVIOR 48).

@@ -12,8 +12,8 @@
 use crate::error::ApiError;
 use base64::Engine as _;
 use grantd_core::model::{Authorization, User};
-use grantd_core::service::{AppCredentials, Services};
 use grantd_core::secret::ClientSecret;
+use grantd_core::service::{AppCredentials, Services};
 use http::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -74,8 +74,12 @@ impl std::fmt::Debug for Credentials {
 
 /// Reads the `Authorization` header; the scheme is case-insensitive (BEHAVIOR 9).
 pub fn credentials(headers: &HeaderMap) -> Credentials {
-    let Some(value) = headers.get(http::header::AUTHORIZATION) else { return Credentials::Missing };
-    let Ok(value) = value.to_str() else { return Credentials::Malformed };
+    let Some(value) = headers.get(http::header::AUTHORIZATION) else {
+        return Credentials::Missing;
+    };
+    let Ok(value) = value.to_str() else {
+        return Credentials::Malformed;
+    };
     let value = value.trim();
     let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
     let rest = rest.trim();
@@ -85,10 +89,19 @@ pub fn credentials(headers: &HeaderMap) -> Credentials {
             base64::engine::GeneralPurposeConfig::new()
                 .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
         );
-        let Ok(decoded) = engine.decode(rest) else { return Credentials::Malformed };
-        let Ok(decoded) = String::from_utf8(decoded) else { return Credentials::Malformed };
-        let Some((user, password)) = decoded.split_once(':') else { return Credentials::Malformed };
-        return Credentials::Basic { user: user.to_owned(), password: SecretString::from(password.to_owned()) };
+        let Ok(decoded) = engine.decode(rest) else {
+            return Credentials::Malformed;
+        };
+        let Ok(decoded) = String::from_utf8(decoded) else {
+            return Credentials::Malformed;
+        };
+        let Some((user, password)) = decoded.split_once(':') else {
+            return Credentials::Malformed;
+        };
+        return Credentials::Basic {
+            user: user.to_owned(),
+            password: SecretString::from(password.to_owned()),
+        };
     }
     if (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer")) && !rest.is_empty() {
         return Credentials::Token(SecretString::from(rest.to_owned()));
@@ -132,7 +145,11 @@ impl Identity {
 }
 
 /// Authenticates a request for `path_auth`.
-pub async fn authenticate(services: &Services, path_auth: &PathAuth, headers: &HeaderMap) -> Result<Identity, ApiError> {
+pub async fn authenticate(
+    services: &Services,
+    path_auth: &PathAuth,
+    headers: &HeaderMap,
+) -> Result<Identity, ApiError> {
     let otp = headers.get("x-github-otp").and_then(|v| v.to_str().ok());
     let creds = credentials(headers);
     match path_auth {
@@ -146,7 +163,10 @@ pub async fn authenticate(services: &Services, path_auth: &PathAuth, headers: &H
             },
             Credentials::Basic { user, password } => {
                 let outcome = services.login(&user, password, otp).await?;
-                Ok(Identity::User(AuthUser { user: outcome.user, token: None }))
+                Ok(Identity::User(AuthUser {
+                    user: outcome.user,
+                    token: None,
+                }))
             }
         },
         PathAuth::App(path_client_id) => match creds {
@@ -170,7 +190,10 @@ pub async fn authenticate(services: &Services, path_auth: &PathAuth, headers: &H
                     token_identity(services, secret, Some(&user)).await
                 } else {
                     let outcome = services.login(&user, password, otp).await?;
-                    Ok(Identity::User(AuthUser { user: outcome.user, token: None }))
+                    Ok(Identity::User(AuthUser {
+                        user: outcome.user,
+                        token: None,
+                    }))
                 }
             }
         },
@@ -183,7 +206,10 @@ async fn token_identity(services: &Services, token: &str, login: Option<&str>) -
     if login.is_some_and(|l| !l.eq_ignore_ascii_case(&user.login)) {
         return Err(ApiError::BadCredentials);
     }
-    Ok(Identity::User(AuthUser { user, token: Some(authorization) }))
+    Ok(Identity::User(AuthUser {
+        user,
+        token: Some(authorization),
+    }))
 }
 
 #[cfg(test)]
@@ -216,14 +242,20 @@ mod tests {
         assert!(matches!(credentials(&headers("token abc")), Credentials::Token(_)));
         assert!(matches!(credentials(&headers("Bearer abc")), Credentials::Token(_)));
         assert!(matches!(credentials(&headers("Basic !!!")), Credentials::Malformed));
-        assert!(matches!(credentials(&headers("Basic bm9jb2xvbg")), Credentials::Malformed));
+        assert!(matches!(
+            credentials(&headers("Basic bm9jb2xvbg")),
+            Credentials::Malformed
+        ));
         assert!(matches!(credentials(&headers("Digest x")), Credentials::Malformed));
         assert!(matches!(credentials(&HeaderMap::new()), Credentials::Missing));
     }
 
     #[test]
     fn password_may_contain_colons() {
-        let h = headers(&format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("al:p:w")));
+        let h = headers(&format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("al:p:w")
+        ));
         match credentials(&h) {
             Credentials::Basic { user, password } => {
                 assert_eq!(user, "al");

@@ -20,7 +20,9 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| ApiError::PayloadTooLarge)?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge)?;
         parse_object(&bytes).map(JsonObject)
     }
 }
@@ -53,7 +55,10 @@ impl JsonObject {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Array(items)) => {
                 if items.len() > MAX_SCOPES {
-                    return Err(ApiError::invalid_field(key, format!("{key} may have at most {MAX_SCOPES} entries")));
+                    return Err(ApiError::invalid_field(
+                        key,
+                        format!("{key} may have at most {MAX_SCOPES} entries"),
+                    ));
                 }
                 items
                     .iter()

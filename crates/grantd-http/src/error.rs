@@ -10,7 +10,8 @@ use grantd_core::service::{FieldError, ServiceError};
 use serde::Serialize;
 
 const DOCS: &str = "https://docs.github.com/enterprise-server@3.19/rest";
-const AUTHORIZATIONS_DOCS: &str = "https://docs.github.com/enterprise-server@3.19/rest/oauth-authorizations/oauth-authorizations";
+const AUTHORIZATIONS_DOCS: &str =
+    "https://docs.github.com/enterprise-server@3.19/rest/oauth-authorizations/oauth-authorizations";
 const APPS_DOCS: &str = "https://docs.github.com/enterprise-server@3.19/rest/apps/oauth-applications";
 /// GitHub Desktop matches this message exactly (BEHAVIOR 7).
 const TOKEN_NOT_ALLOWED: &str = "This API can only be accessed with username and password Basic Auth";
@@ -74,7 +75,12 @@ impl ApiError {
 
     /// One missing field of a request body.
     pub fn missing_field(resource: &'static str, field: &'static str) -> Self {
-        Self::Validation(vec![FieldError { resource, field, code: "missing_field", message: None }])
+        Self::Validation(vec![FieldError {
+            resource,
+            field,
+            code: "missing_field",
+            message: None,
+        }])
     }
 
     /// The status code.
@@ -146,15 +152,29 @@ impl IntoResponse for ApiError {
             Self::Validation(items) => Some(
                 items
                     .iter()
-                    .map(|e| ErrorItem { resource: e.resource, field: e.field, code: e.code, message: e.message.as_deref() })
+                    .map(|e| ErrorItem {
+                        resource: e.resource,
+                        field: e.field,
+                        code: e.code,
+                        message: e.message.as_deref(),
+                    })
                     .collect(),
             ),
             _ => None,
         };
-        let mut response = json_response(status, &ErrorBody { message, errors, documentation_url });
+        let mut response = json_response(
+            status,
+            &ErrorBody {
+                message,
+                errors,
+                documentation_url,
+            },
+        );
         if matches!(self, Self::OtpRequired) {
             // BEHAVIOR 15-16: lower-case method name.
-            response.headers_mut().insert("x-github-otp", HeaderValue::from_static("required; app"));
+            response
+                .headers_mut()
+                .insert("x-github-otp", HeaderValue::from_static("required; app"));
         }
         response
     }

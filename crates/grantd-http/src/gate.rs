@@ -37,7 +37,11 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     let enterprise = strip_prefix(&mut req);
     let public = &state.config().public_url;
     let bases = Bases {
-        api: if enterprise { format!("{public}{ENTERPRISE_PREFIX}") } else { public.clone() },
+        api: if enterprise {
+            format!("{public}{ENTERPRISE_PREFIX}")
+        } else {
+            public.clone()
+        },
         site: public.clone(),
     };
     let is_head = req.method() == Method::HEAD;
@@ -77,7 +81,10 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     let headers = response.headers_mut();
     headers.insert("x-github-media-type", media_type);
     headers.insert("x-github-api-version-selected", api_version);
-    headers.insert(header::VARY, HeaderValue::from_static("Accept, Authorization, Cookie, X-GitHub-OTP"));
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Authorization, Cookie, X-GitHub-OTP"),
+    );
     if enterprise {
         headers.insert("x-github-enterprise-version", HeaderValue::from_static("3.19.0"));
     }
@@ -115,7 +122,10 @@ async fn admit(
     if let Some(version) = headers.get("x-github-api-version") {
         let version = version.to_str().unwrap_or("").trim();
         if !SUPPORTED_API_VERSIONS.contains(&version) {
-            return Err((ApiError::UnsupportedApiVersion(version.chars().take(40).collect()), None));
+            return Err((
+                ApiError::UnsupportedApiVersion(version.chars().take(40).collect()),
+                None,
+            ));
         }
     }
     let path_auth = classify(path);
@@ -213,9 +223,14 @@ async fn with_etag(response: Response, if_none_match: Option<&HeaderValue>) -> R
     if let Ok(v) = HeaderValue::from_str(&etag) {
         parts.headers.insert(header::ETAG, v);
     }
-    parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=60, s-maxage=60"));
+    parts.headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=60, s-maxage=60"),
+    );
     let matched = if_none_match.and_then(|v| v.to_str().ok()).is_some_and(|list| {
-        list.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == "*" || t == etag)
+        list.split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == "*" || t == etag)
     });
     if matched {
         parts.status = StatusCode::NOT_MODIFIED;
@@ -241,8 +256,14 @@ mod tests {
         assert_eq!(accept("application/json"), "github.v3; format=json");
         assert_eq!(accept("application/vnd.github+json"), "github.v3; format=json");
         assert_eq!(accept("application/vnd.github.v3+json"), "github.v3; format=json");
-        assert_eq!(accept("application/vnd.github.v3.full+json"), "github.v3; param=full; format=json");
-        assert_eq!(accept("application/vnd.github.doctor-strange-preview+json"), "github.v3; format=json");
+        assert_eq!(
+            accept("application/vnd.github.v3.full+json"),
+            "github.v3; param=full; format=json"
+        );
+        assert_eq!(
+            accept("application/vnd.github.doctor-strange-preview+json"),
+            "github.v3; format=json"
+        );
         assert_eq!(accept("*/*"), "github.v3; format=json");
         assert_eq!(media_type(&HeaderMap::new()), "github.v3; format=json");
     }

@@ -24,8 +24,8 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{delete, get, put};
 use axum::Router;
-use tower::Layer;
 use std::time::Duration;
+use tower::Layer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -42,24 +42,40 @@ fn routes(state: AppState) -> Router {
         .route("/user", get(meta::user))
         .route("/authorizations", get(authz::list).post(authz::create))
         .route("/authorizations/clients/{client_id}", put(authz::get_or_create))
-        .route("/authorizations/clients/{client_id}/{fingerprint}", put(authz::get_or_create_with_fingerprint))
+        .route(
+            "/authorizations/clients/{client_id}/{fingerprint}",
+            put(authz::get_or_create_with_fingerprint),
+        )
         .route(
             "/authorizations/{authorization_id}",
-            get(authz::get).patch(authz::update).post(authz::update).delete(authz::delete),
+            get(authz::get)
+                .patch(authz::update)
+                .post(authz::update)
+                .delete(authz::delete),
         )
         .route("/applications/grants", get(grants::list))
-        .route("/applications/grants/{grant_id}", get(grants::get).delete(grants::delete))
+        .route(
+            "/applications/grants/{grant_id}",
+            get(grants::get).delete(grants::delete),
+        )
         .route(
             "/applications/{client_id}/token",
-            axum::routing::post(apps::check_token).patch(apps::reset_token).delete(apps::delete_token),
+            axum::routing::post(apps::check_token)
+                .patch(apps::reset_token)
+                .delete(apps::delete_token),
         )
         .route("/applications/{client_id}/grant", delete(apps::delete_grant))
         .route(
             "/applications/{client_id}/tokens/{access_token}",
-            get(apps::legacy_check).post(apps::legacy_reset).delete(apps::legacy_revoke),
+            get(apps::legacy_check)
+                .post(apps::legacy_reset)
+                .delete(apps::legacy_revoke),
         )
         .route("/applications/{client_id}/tokens", delete(apps::revoke_all))
-        .route("/applications/{client_id}/grants/{access_token}", delete(apps::legacy_revoke_grant))
+        .route(
+            "/applications/{client_id}/grants/{access_token}",
+            delete(apps::legacy_revoke_grant),
+        )
         .fallback(meta::not_found)
         .method_not_allowed_fallback(meta::not_found)
         .layer(DefaultBodyLimit::max(max_body))
@@ -78,7 +94,11 @@ pub fn app(state: AppState) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
-                    let id = req.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    let id = req
+                        .headers()
+                        .get(REQUEST_ID_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
                     tracing::info_span!("request", method = %req.method(), path = %redact_path(req.uri().path()), id)
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
@@ -120,7 +140,10 @@ fn cors() -> CorsLayer {
 async fn preflight_no_content(req: Request, next: Next) -> Response {
     let preflight = req.method() == Method::OPTIONS;
     let mut response = next.run(req).await;
-    if preflight && response.status() == StatusCode::OK && response.headers().contains_key("access-control-allow-methods") {
+    if preflight
+        && response.status() == StatusCode::OK
+        && response.headers().contains_key("access-control-allow-methods")
+    {
         *response.status_mut() = StatusCode::NO_CONTENT;
     }
     response
@@ -153,7 +176,9 @@ struct RandomRequestId;
 impl MakeRequestId for RandomRequestId {
     fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
         let bytes: [u8; 8] = rand_bytes();
-        HeaderValue::from_str(&hex::encode(bytes).to_uppercase()).ok().map(RequestId::new)
+        HeaderValue::from_str(&hex::encode(bytes).to_uppercase())
+            .ok()
+            .map(RequestId::new)
     }
 }
 
@@ -173,9 +198,18 @@ mod tests {
 
     #[test]
     fn tokens_in_legacy_paths_are_redacted() {
-        assert_eq!(redact_path("/applications/abc/tokens/gho_secret"), "/applications/abc/tokens/[redacted]");
-        assert_eq!(redact_path("/api/v3/applications/abc/grants/gho_secret"), "/api/v3/applications/abc/grants/[redacted]");
-        assert_eq!(redact_path("/applications/grants/12"), "/applications/grants/[redacted]");
+        assert_eq!(
+            redact_path("/applications/abc/tokens/gho_secret"),
+            "/applications/abc/tokens/[redacted]"
+        );
+        assert_eq!(
+            redact_path("/api/v3/applications/abc/grants/gho_secret"),
+            "/api/v3/applications/abc/grants/[redacted]"
+        );
+        assert_eq!(
+            redact_path("/applications/grants/12"),
+            "/applications/grants/[redacted]"
+        );
         assert_eq!(redact_path("/authorizations/12"), "/authorizations/12");
     }
 }

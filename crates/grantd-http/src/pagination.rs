@@ -27,13 +27,17 @@ fn positive(value: &str) -> Option<u32> {
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let n = value.parse::<u64>().map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX));
+    let n = value
+        .parse::<u64>()
+        .map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX));
     (n > 0).then_some(n)
 }
 
 /// The query parameter `name`, if present.
 pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
-    form_urlencoded::parse(query.unwrap_or("").as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// The `Link` header for `page` of `total` items at `url_base` (absolute URL of the resource
@@ -91,7 +95,8 @@ mod tests {
             link_header(base, Some("per_page=2"), PageRequest::new(1, 2), 5).as_deref(),
             Some("<http://h/authorizations?per_page=2&page=2>; rel=\"next\", <http://h/authorizations?per_page=2&page=3>; rel=\"last\"")
         );
-        let middle = link_header(base, Some("per_page=2&page=2&client_id=x"), PageRequest::new(2, 2), 5).expect("links");
+        let middle =
+            link_header(base, Some("per_page=2&page=2&client_id=x"), PageRequest::new(2, 2), 5).expect("links");
         assert_eq!(
             middle,
             "<http://h/authorizations?per_page=2&client_id=x&page=1>; rel=\"prev\", \

@@ -24,7 +24,10 @@ pub struct RateLimits {
 
 impl Default for RateLimits {
     fn default() -> Self {
-        Self { authenticated: 5000, anonymous: 60 }
+        Self {
+            authenticated: 5000,
+            anonymous: 60,
+        }
     }
 }
 
@@ -61,13 +64,20 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// A limiter with `limits`.
     pub fn new(limits: RateLimits) -> Self {
-        Self { limits, windows: Mutex::new(HashMap::new()) }
+        Self {
+            limits,
+            windows: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Counts one request for `key` at `now`; `authenticated` picks the limit. `None` when
     /// limiting is off for that kind of request.
     pub fn hit(&self, key: &str, authenticated: bool, now: i64) -> Option<RateState> {
-        let limit = if authenticated { self.limits.authenticated } else { self.limits.anonymous };
+        let limit = if authenticated {
+            self.limits.authenticated
+        } else {
+            self.limits.anonymous
+        };
         if limit == 0 {
             return None;
         }
@@ -80,7 +90,11 @@ impl RateLimiter {
             *entry = (now, 0);
         }
         entry.1 = entry.1.saturating_add(1);
-        Some(RateState { limit, used: entry.1, reset: entry.0 + WINDOW_SECONDS })
+        Some(RateState {
+            limit,
+            used: entry.1,
+            reset: entry.0 + WINDOW_SECONDS,
+        })
     }
 }
 
@@ -90,7 +104,10 @@ mod tests {
 
     #[test]
     fn counts_per_key_and_resets_after_the_window() {
-        let limiter = RateLimiter::new(RateLimits { authenticated: 2, anonymous: 1 });
+        let limiter = RateLimiter::new(RateLimits {
+            authenticated: 2,
+            anonymous: 1,
+        });
         let a = limiter.hit("user:1", true, 100).expect("on");
         assert_eq!((a.used, a.remaining(), a.reset, a.exceeded()), (1, 1, 3700, false));
         assert!(!limiter.hit("user:1", true, 101).expect("on").exceeded());
@@ -103,7 +120,10 @@ mod tests {
 
     #[test]
     fn zero_turns_limiting_off() {
-        let limiter = RateLimiter::new(RateLimits { authenticated: 0, anonymous: 0 });
+        let limiter = RateLimiter::new(RateLimits {
+            authenticated: 0,
+            anonymous: 0,
+        });
         assert_eq!(limiter.hit("user:1", true, 0), None);
     }
 }

@@ -45,7 +45,11 @@ impl AppState {
     /// Builds the state.
     pub fn new(services: Services, config: HttpConfig) -> Self {
         let limiter = RateLimiter::new(config.rate_limits);
-        Self(Arc::new(Inner { services, config, limiter }))
+        Self(Arc::new(Inner {
+            services,
+            config,
+            limiter,
+        }))
     }
 
     /// The services.

@@ -9,7 +9,8 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 /// Where the synthesised `app` of a personal access token points (BEHAVIOR 35).
-const PAT_APP_URL: &str = "https://docs.github.com/enterprise-server@3.19/rest/oauth-authorizations/oauth-authorizations";
+const PAT_APP_URL: &str =
+    "https://docs.github.com/enterprise-server@3.19/rest/oauth-authorizations/oauth-authorizations";
 
 /// The base URLs of one request: the API base (with `/api/v3` on the Enterprise layout) and the
 /// site (for `html_url`).
@@ -37,7 +38,11 @@ pub struct AppView {
 impl AppView {
     fn of(app: Option<&AppSummary>, note: Option<&str>) -> Self {
         match app {
-            Some(app) => Self { client_id: app.client_id.0.clone(), name: app.name.clone(), url: app.url.clone() },
+            Some(app) => Self {
+                client_id: app.client_id.0.clone(),
+                name: app.name.clone(),
+                url: app.url.clone(),
+            },
             None => Self {
                 client_id: PAT_CLIENT_ID.to_owned(),
                 name: note.unwrap_or_default().to_owned(),

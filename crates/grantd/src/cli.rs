@@ -185,7 +185,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve(&cli, args).await,
         Command::Migrate => {
             server::open_store(&cli.database_url).await?;
-            say(&cli, &format!("database {} is up to date", redact_url(&cli.database_url)), json!({"migrated": true}));
+            say(
+                &cli,
+                &format!("database {} is up to date", redact_url(&cli.database_url)),
+                json!({"migrated": true}),
+            );
             Ok(())
         }
         Command::User(cmd) => user(&cli, cmd).await,
@@ -196,11 +200,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn admin_services(cli: &Cli) -> anyhow::Result<Services> {
     let store = server::open_store(&cli.database_url).await?;
     let key = master_key(cli)?;
-    server::services(store, Arc::new(SystemClock), key, ServiceConfig::default(), PasswordPolicy::default(), 1)
+    server::services(
+        store,
+        Arc::new(SystemClock),
+        key,
+        ServiceConfig::default(),
+        PasswordPolicy::default(),
+        1,
+    )
 }
 
 fn master_key(cli: &Cli) -> anyhow::Result<grantd_core::secret::MasterKey> {
-    let file = cli.master_key_file.clone().or_else(|| server::default_key_file(&cli.database_url));
+    let file = cli
+        .master_key_file
+        .clone()
+        .or_else(|| server::default_key_file(&cli.database_url));
     server::load_master_key(cli.master_key.as_deref(), file.as_deref())
 }
 
@@ -210,15 +224,27 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let key = master_key(cli)?;
     let config = ServiceConfig {
         scopes: ScopeRegistry::new(args.extra_scopes.iter().map(|s| s.trim().to_owned())),
-        lockout: grantd_core::store::LockoutPolicy { max_failures: args.lockout_threshold.max(1), ..Default::default() },
+        lockout: grantd_core::store::LockoutPolicy {
+            max_failures: args.lockout_threshold.max(1),
+            ..Default::default()
+        },
         token_lifetime: args.token_lifetime,
         ..ServiceConfig::default()
     };
     let concurrency = args
         .password_concurrency
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
-    let services = server::services(store, Arc::new(SystemClock), key, config, PasswordPolicy::default(), concurrency)?;
-    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+    let services = server::services(
+        store,
+        Arc::new(SystemClock),
+        key,
+        config,
+        PasswordPolicy::default(),
+        concurrency,
+    )?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
     let local = listener.local_addr()?;
     let public_url = match &args.public_url {
         Some(url) => url.as_str().trim_end_matches('/').to_owned(),
@@ -233,7 +259,10 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let http = HttpConfig {
         request_timeout: args.request_timeout,
         max_body_bytes: args.max_body_bytes,
-        rate_limits: RateLimits { authenticated: args.rate_limit, anonymous: args.rate_limit_anonymous },
+        rate_limits: RateLimits {
+            authenticated: args.rate_limit,
+            anonymous: args.rate_limit_anonymous,
+        },
         ..HttpConfig::new(&public_url)
     };
     tracing::info!(listen = %local, public_url = %public_url, database = %redact_url(&cli.database_url), "grantd is serving");
@@ -243,8 +272,14 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("GRANTD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// A database URL with any password replaced, for logs.
@@ -260,9 +295,14 @@ fn redact_url(url: &str) -> String {
 
 fn read_password() -> anyhow::Result<SecretString> {
     let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).context("reading the password from standard input")?;
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("reading the password from standard input")?;
     // One trailing newline (from `echo`) is not part of the password.
-    let text = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text);
+    let text = text
+        .strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t))
+        .unwrap_or(&text);
     Ok(SecretString::from(text.to_owned()))
 }
 
@@ -302,13 +342,25 @@ fn app_json(a: &App) -> serde_json::Value {
 async fn user(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<()> {
     let services = admin_services(cli).await?;
     match cmd {
-        UserCommand::Add { login, password_stdin, email, name } => {
+        UserCommand::Add {
+            login,
+            password_stdin,
+            email,
+            name,
+        } => {
             if !password_stdin {
                 bail!("pass the password on standard input with --password-stdin");
             }
             let password = read_password()?;
-            let user = services.add_user(login, password, email.clone(), name.clone()).await.map_err(admin_error)?;
-            say(cli, &format!("created user {} (id {})", user.login, user.id), user_json(&user));
+            let user = services
+                .add_user(login, password, email.clone(), name.clone())
+                .await
+                .map_err(admin_error)?;
+            say(
+                cli,
+                &format!("created user {} (id {})", user.login, user.id),
+                user_json(&user),
+            );
         }
         UserCommand::List => {
             let users = services.list_users().await.map_err(admin_error)?;
@@ -327,11 +379,19 @@ async fn user(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<()> {
             }
             let password = read_password()?;
             let user = services.set_password(login, password).await.map_err(admin_error)?;
-            say(cli, &format!("changed the password of {}", user.login), json!({"login": user.login}));
+            say(
+                cli,
+                &format!("changed the password of {}", user.login),
+                json!({"login": user.login}),
+            );
         }
         UserCommand::Remove { login } => {
             let user = services.remove_user(login).await.map_err(admin_error)?;
-            say(cli, &format!("removed user {} with all their tokens", user.login), json!({"login": user.login, "removed": true}));
+            say(
+                cli,
+                &format!("removed user {} with all their tokens", user.login),
+                json!({"login": user.login, "removed": true}),
+            );
         }
         UserCommand::TwoFactor(TwoFactorCommand::Enable { login }) => {
             let enabled = services.enable_two_factor(login).await.map_err(admin_error)?;
@@ -347,7 +407,11 @@ async fn user(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::TwoFactor(TwoFactorCommand::Disable { login }) => {
             let user = services.disable_two_factor(login).await.map_err(admin_error)?;
-            say(cli, &format!("two-factor authentication is off for {}", user.login), json!({"login": user.login, "two_factor_authentication": false}));
+            say(
+                cli,
+                &format!("two-factor authentication is off for {}", user.login),
+                json!({"login": user.login, "two_factor_authentication": false}),
+            );
         }
     }
     Ok(())
@@ -356,8 +420,15 @@ async fn user(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<()> {
 async fn app(cli: &Cli, cmd: &AppCommand) -> anyhow::Result<()> {
     let services = admin_services(cli).await?;
     match cmd {
-        AppCommand::Add { name, url, callback_url } => {
-            let (app, secret) = services.add_app(name, url, callback_url.as_deref()).await.map_err(admin_error)?;
+        AppCommand::Add {
+            name,
+            url,
+            callback_url,
+        } => {
+            let (app, secret) = services
+                .add_app(name, url, callback_url.as_deref())
+                .await
+                .map_err(admin_error)?;
             say(
                 cli,
                 &format!(
@@ -381,13 +452,21 @@ async fn app(cli: &Cli, cmd: &AppCommand) -> anyhow::Result<()> {
         }
         AppCommand::Remove { client_id } => {
             let app = services.remove_app(client_id).await.map_err(admin_error)?;
-            say(cli, &format!("removed app {} ({}) with all its tokens", app.name, app.client_id), json!({"client_id": app.client_id.0, "removed": true}));
+            say(
+                cli,
+                &format!("removed app {} ({}) with all its tokens", app.name, app.client_id),
+                json!({"client_id": app.client_id.0, "removed": true}),
+            );
         }
         AppCommand::ResetSecret { client_id } => {
             let (app, secret) = services.reset_app_secret(client_id).await.map_err(admin_error)?;
             say(
                 cli,
-                &format!("new client_secret for {}: {}\n(the old secret no longer works)", app.client_id, secret.expose()),
+                &format!(
+                    "new client_secret for {}: {}\n(the old secret no longer works)",
+                    app.client_id,
+                    secret.expose()
+                ),
                 json!({"client_id": app.client_id.0, "client_secret": secret.expose()}),
             );
         }

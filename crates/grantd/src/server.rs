@@ -31,7 +31,9 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 
 /// Where the master key lives when not configured: beside the SQLite file.
 pub fn default_key_file(database_url: &str) -> Option<PathBuf> {
-    let path = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))?;
     let path = path.split('?').next().unwrap_or(path);
     if path.is_empty() || path.starts_with(":memory:") {
         return None;
@@ -47,7 +49,9 @@ pub fn load_master_key(hex: Option<&str>, file: Option<&Path>) -> anyhow::Result
     if let Some(hex) = hex {
         return MasterKey::from_hex(hex).context("GRANTD_MASTER_KEY");
     }
-    let Some(file) = file else { return Ok(MasterKey::generate()) };
+    let Some(file) = file else {
+        return Ok(MasterKey::generate());
+    };
     match std::fs::read_to_string(file) {
         Ok(text) => MasterKey::from_hex(&text).with_context(|| format!("master key file {}", file.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -55,7 +59,8 @@ pub fn load_master_key(hex: Option<&str>, file: Option<&Path>) -> anyhow::Result
             if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
             }
-            write_private(file, &key.to_hex()).with_context(|| format!("writing master key file {}", file.display()))?;
+            write_private(file, &key.to_hex())
+                .with_context(|| format!("writing master key file {}", file.display()))?;
             tracing::info!(path = %file.display(), "created a new master key; back it up with the database");
             Ok(key)
         }
@@ -67,7 +72,11 @@ pub fn load_master_key(hex: Option<&str>, file: Option<&Path>) -> anyhow::Result
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(text.as_bytes())?;
     f.sync_all()
 }
@@ -91,7 +100,11 @@ pub fn services(
 }
 
 /// Serves `state` on `listener` until `shutdown` completes; requests in flight then finish.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let app = grantd_http::app(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)

@@ -38,7 +38,12 @@ pub struct App {
 impl App {
     /// The `app` object of an authorization or grant.
     pub fn summary(&self) -> AppSummary {
-        AppSummary { id: self.id, client_id: self.client_id.clone(), name: self.name.clone(), url: self.url.clone() }
+        AppSummary {
+            id: self.id,
+            client_id: self.client_id.clone(),
+            name: self.name.clone(),
+            url: self.url.clone(),
+        }
     }
 }
 
@@ -85,6 +90,9 @@ pub struct NewApp {
 
 impl std::fmt::Debug for NewApp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewApp").field("client_id", &self.client_id).field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("NewApp")
+            .field("client_id", &self.client_id)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }

@@ -59,14 +59,30 @@ pub const KNOWN_SCOPES: &[&str] = &[
 
 /// Parent → children, from the table of GitHub's scopes documentation (BEHAVIOR 60).
 const TREE: &[(&str, &[&str])] = &[
-    ("repo", &["repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events"]),
+    (
+        "repo",
+        &[
+            "repo:status",
+            "repo_deployment",
+            "public_repo",
+            "repo:invite",
+            "security_events",
+        ],
+    ),
     ("admin:repo_hook", &["write:repo_hook", "read:repo_hook"]),
     ("admin:org", &["write:org", "read:org"]),
     ("admin:public_key", &["write:public_key", "read:public_key"]),
     ("user", &["read:user", "user:email", "user:follow"]),
     ("project", &["read:project"]),
     ("admin:gpg_key", &["write:gpg_key", "read:gpg_key"]),
-    ("admin:enterprise", &["manage_runners:enterprise", "manage_billing:enterprise", "read:enterprise"]),
+    (
+        "admin:enterprise",
+        &[
+            "manage_runners:enterprise",
+            "manage_billing:enterprise",
+            "read:enterprise",
+        ],
+    ),
     ("write:discussion", &["read:discussion"]),
 ];
 
@@ -241,7 +257,9 @@ mod tests {
 
     #[test]
     fn unknown_scope_is_refused() {
-        let err = ScopeRegistry::default().normalise(&["repo", "rep0"]).expect_err("unknown");
+        let err = ScopeRegistry::default()
+            .normalise(&["repo", "rep0"])
+            .expect_err("unknown");
         assert_eq!(err, ScopeError::Unknown("rep0".into()));
     }
 

@@ -65,6 +65,8 @@ pub struct NewUser {
 
 impl std::fmt::Debug for NewUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewUser").field("login", &self.login).finish_non_exhaustive()
+        f.debug_struct("NewUser")
+            .field("login", &self.login)
+            .finish_non_exhaustive()
     }
 }

@@ -26,7 +26,11 @@ pub struct PasswordPolicy {
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
     }
 }
 
@@ -41,7 +45,9 @@ pub struct PasswordHasher {
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHasher").field("available", &self.limit.available_permits()).finish()
+        f.debug_struct("PasswordHasher")
+            .field("available", &self.limit.available_permits())
+            .finish()
     }
 }
 
@@ -60,7 +66,11 @@ impl PasswordHasher {
             .hash_password(b"grantd dummy password", &SaltString::generate(&mut OsRng))
             .map_err(|e| HashError(e.to_string()))?
             .to_string();
-        Ok(Self { argon2, limit: Arc::new(Semaphore::new(concurrency.max(1))), dummy_hash: dummy_hash.into() })
+        Ok(Self {
+            argon2,
+            limit: Arc::new(Semaphore::new(concurrency.max(1))),
+            dummy_hash: dummy_hash.into(),
+        })
     }
 
     /// Hashes `password` (off the async runtime).
@@ -80,13 +90,19 @@ impl PasswordHasher {
     /// Whether `password` matches `stored`; with `stored = None` (unknown user) a dummy hash is
     /// verified so the answer takes as long, and is always `false`.
     pub async fn verify(&self, password: SecretString, stored: Option<String>) -> bool {
-        let Ok(_permit) = self.limit.acquire().await else { return false };
+        let Ok(_permit) = self.limit.acquire().await else {
+            return false;
+        };
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let argon2 = self.argon2.clone();
         let matched = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash)
-                .map(|parsed| argon2.verify_password(password.expose_secret().as_bytes(), &parsed).is_ok())
+                .map(|parsed| {
+                    argon2
+                        .verify_password(password.expose_secret().as_bytes(), &parsed)
+                        .is_ok()
+                })
                 .unwrap_or(false)
         })
         .await
@@ -100,7 +116,15 @@ mod tests {
     use super::*;
 
     fn cheap() -> PasswordHasher {
-        PasswordHasher::new(PasswordPolicy { memory_kib: 1024, iterations: 1, parallelism: 1 }, 2).expect("params")
+        PasswordHasher::new(
+            PasswordPolicy {
+                memory_kib: 1024,
+                iterations: 1,
+                parallelism: 1,
+            },
+            2,
+        )
+        .expect("params")
     }
 
     #[tokio::test]

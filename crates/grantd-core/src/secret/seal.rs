@@ -58,7 +58,10 @@ impl MasterKey {
     pub fn seal(&self, plaintext: &[u8]) -> Vec<u8> {
         let nonce: [u8; NONCE_LEN] = super::random_bytes();
         // Encryption with a valid key and in-memory buffers cannot fail.
-        let ct = self.cipher().encrypt(XNonce::from_slice(&nonce), plaintext).unwrap_or_default();
+        let ct = self
+            .cipher()
+            .encrypt(XNonce::from_slice(&nonce), plaintext)
+            .unwrap_or_default();
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ct.len());
         out.push(VERSION);
         out.extend_from_slice(&nonce);
@@ -72,7 +75,9 @@ impl MasterKey {
             return Err(SealError::Open);
         }
         let (nonce, ct) = sealed[1..].split_at(NONCE_LEN);
-        self.cipher().decrypt(XNonce::from_slice(nonce), ct).map_err(|_| SealError::Open)
+        self.cipher()
+            .decrypt(XNonce::from_slice(nonce), ct)
+            .map_err(|_| SealError::Open)
     }
 }
 

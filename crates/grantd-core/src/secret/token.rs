@@ -55,8 +55,9 @@ impl Token {
     /// A new random token of `kind`.
     pub fn generate(kind: TokenKind) -> Self {
         let mut rng = rand::rngs::OsRng;
-        let random: String =
-            (0..RANDOM_LEN).map(|_| char::from(BASE62[rng.gen_range(0..BASE62.len())])).collect();
+        let random: String = (0..RANDOM_LEN)
+            .map(|_| char::from(BASE62[rng.gen_range(0..BASE62.len())]))
+            .collect();
         let checksum = checksum(&random);
         Self(SecretString::from(format!("{}{random}{checksum}", kind.prefix())))
     }
@@ -177,11 +178,24 @@ mod tests {
 
     #[test]
     fn malformed_tokens_are_refused() {
-        for raw in ["", "ghp_", "ghp_short", "x".repeat(40).as_str(), "ghp_M7H4jxUDDWHP4kZ6A4dxlQYsQIWJuq11T4V!", "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x"] {
+        for raw in [
+            "",
+            "ghp_",
+            "ghp_short",
+            "x".repeat(40).as_str(),
+            "ghp_M7H4jxUDDWHP4kZ6A4dxlQYsQIWJuq11T4V!",
+            "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x",
+        ] {
             assert_eq!(Token::parse(raw).err(), Some(TokenError::Malformed), "{raw:?}");
         }
-        assert_eq!(Token::parse("ghp_M7H4jxUDDWHP4kZ6A4dxlQYsQIWJuq11T4V5").err(), Some(TokenError::BadChecksum));
-        assert_eq!(Token::parse("ghp_M7H4jxUDDWHP4kZ6A4dxlQYsQIWJuqé1T4V").err(), Some(TokenError::Malformed));
+        assert_eq!(
+            Token::parse("ghp_M7H4jxUDDWHP4kZ6A4dxlQYsQIWJuq11T4V5").err(),
+            Some(TokenError::BadChecksum)
+        );
+        assert_eq!(
+            Token::parse("ghp_M7H4jxUDDWHP4kZ6A4dxlQYsQIWJuqé1T4V").err(),
+            Some(TokenError::Malformed)
+        );
     }
 
     #[test]

@@ -45,7 +45,10 @@ impl TotpSecret {
 
     /// A seed from its base32 form, as authenticator apps show it.
     pub fn from_base32(encoded: &str) -> Option<Self> {
-        Secret::Encoded(encoded.to_owned()).to_bytes().ok().map(Self::from_bytes)
+        Secret::Encoded(encoded.to_owned())
+            .to_bytes()
+            .ok()
+            .map(Self::from_bytes)
     }
 
     /// The raw bytes, for sealing.
@@ -77,7 +80,8 @@ impl TotpSecret {
 
     /// The code for the step containing `unix_time`.
     pub fn code_at(&self, unix_time: i64) -> String {
-        self.totp("grantd", "user").generate(u64::try_from(unix_time).unwrap_or(0))
+        self.totp("grantd", "user")
+            .generate(u64::try_from(unix_time).unwrap_or(0))
     }
 
     /// The time step containing `unix_time`.

@@ -32,7 +32,12 @@ pub struct CheckedToken {
 
 impl Services {
     /// Authenticates an app by Basic `client_id:client_secret`, for the app named in the path.
-    pub async fn authenticate_app(&self, path_client_id: &str, client_id: &str, secret: &ClientSecret) -> ServiceResult<AppCredentials> {
+    pub async fn authenticate_app(
+        &self,
+        path_client_id: &str,
+        client_id: &str,
+        secret: &ClientSecret,
+    ) -> ServiceResult<AppCredentials> {
         let app = self.store.app_by_client_id(client_id).await?;
         let app = match app {
             Some(app) if secret.matches(&app.client_secret_digest) => app,
@@ -52,12 +57,19 @@ impl Services {
     /// Checks a token of the app (BEHAVIOR 50): the authorization with the full token and user.
     pub async fn check_token(&self, app: &AppCredentials, raw: &str) -> ServiceResult<CheckedToken> {
         let token = Token::parse(raw.trim()).map_err(|_| ServiceError::NotFound)?;
-        let (authorization, user) =
-            self.store.authorization_by_token(&token.digest(), self.clock.now()).await?.ok_or(ServiceError::NotFound)?;
+        let (authorization, user) = self
+            .store
+            .authorization_by_token(&token.digest(), self.clock.now())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         if authorization.app.as_ref().map(|a| a.id) != Some(app.app.id) {
             return Err(ServiceError::NotFound);
         }
-        Ok(CheckedToken { authorization, user, token })
+        Ok(CheckedToken {
+            authorization,
+            user,
+            token,
+        })
     }
 
     /// Replaces a token of the app with a new one; the old one dies in the same transaction
@@ -67,21 +79,37 @@ impl Services {
         let token = Token::generate(TokenKind::OAuth);
         let (authorization, user) = self
             .store
-            .reset_token(app.app.id, &old.digest(), &token.digest(), &token.last_eight(), self.clock.now())
+            .reset_token(
+                app.app.id,
+                &old.digest(),
+                &token.digest(),
+                &token.last_eight(),
+                self.clock.now(),
+            )
             .await?;
-        Ok(CheckedToken { authorization, user, token })
+        Ok(CheckedToken {
+            authorization,
+            user,
+            token,
+        })
     }
 
     /// Revokes one token of the app (BEHAVIOR 52).
     pub async fn delete_token(&self, app: &AppCredentials, raw: &str) -> ServiceResult<()> {
         let token = Token::parse(raw.trim()).map_err(|_| ServiceError::NotFound)?;
-        Ok(self.store.delete_token(app.app.id, &token.digest(), self.clock.now()).await?)
+        Ok(self
+            .store
+            .delete_token(app.app.id, &token.digest(), self.clock.now())
+            .await?)
     }
 
     /// Revokes the grant the token belongs to, with every token of it (BEHAVIOR 48, 52).
     pub async fn delete_grant_by_token(&self, app: &AppCredentials, raw: &str) -> ServiceResult<()> {
         let token = Token::parse(raw.trim()).map_err(|_| ServiceError::NotFound)?;
-        Ok(self.store.delete_grant_by_token(app.app.id, &token.digest(), self.clock.now()).await?)
+        Ok(self
+            .store
+            .delete_grant_by_token(app.app.id, &token.digest(), self.clock.now())
+            .await?)
     }
 
     /// Revokes every token of the app (github3.py's `DELETE /applications/{client_id}/tokens`,
@@ -91,15 +119,25 @@ impl Services {
     }
 
     /// Registers an OAuth app; returns it with its client secret, shown only this once.
-    pub async fn add_app(&self, name: &str, url: &str, callback_url: Option<&str>) -> ServiceResult<(App, ClientSecret)> {
-        let name = non_blank(Some(name.to_owned())).ok_or_else(|| ServiceError::Rejected("the app needs a name".into()))?;
+    pub async fn add_app(
+        &self,
+        name: &str,
+        url: &str,
+        callback_url: Option<&str>,
+    ) -> ServiceResult<(App, ClientSecret)> {
+        let name =
+            non_blank(Some(name.to_owned())).ok_or_else(|| ServiceError::Rejected("the app needs a name".into()))?;
         if !is_web_url(url) {
-            return Err(ServiceError::Rejected(format!("the app URL {url:?} is not an absolute http or https URL")));
+            return Err(ServiceError::Rejected(format!(
+                "the app URL {url:?} is not an absolute http or https URL"
+            )));
         }
         let callback_url = non_blank(callback_url.map(str::to_owned));
         if let Some(c) = &callback_url {
             if url::Url::parse(c).is_err() {
-                return Err(ServiceError::Rejected(format!("the callback URL {c:?} is not an absolute URL")));
+                return Err(ServiceError::Rejected(format!(
+                    "the callback URL {c:?} is not an absolute URL"
+                )));
             }
         }
         let secret = ClientSecret::generate();
@@ -137,7 +175,9 @@ impl Services {
     pub async fn reset_app_secret(&self, client_id: &str) -> ServiceResult<(App, ClientSecret)> {
         let app = self.require_app(client_id).await?;
         let secret = ClientSecret::generate();
-        self.store.set_app_secret(app.id, &secret.digest(), self.clock.now()).await?;
+        self.store
+            .set_app_secret(app.id, &secret.digest(), self.clock.now())
+            .await?;
         Ok((app, secret))
     }
 

@@ -72,38 +72,68 @@ pub struct UpdateAuthorization {
 impl Services {
     /// Creates an authorization for `user`: a personal access token without `client_id`, or a
     /// token for the OAuth app whose credentials are in the body. Returns it with its token.
-    pub async fn create_authorization(&self, user: &User, req: CreateAuthorization) -> ServiceResult<(Authorization, Token)> {
+    pub async fn create_authorization(
+        &self,
+        user: &User,
+        req: CreateAuthorization,
+    ) -> ServiceResult<(Authorization, Token)> {
         let note = non_blank(req.note);
         let note_url = non_blank(req.note_url);
         let fingerprint = non_blank(req.fingerprint);
         let app = match non_blank(req.client_id) {
-            Some(client_id) => Some(self.app_with_secret(&client_id, req.client_secret.as_ref()).await?.summary()),
+            Some(client_id) => Some(
+                self.app_with_secret(&client_id, req.client_secret.as_ref())
+                    .await?
+                    .summary(),
+            ),
             None => None,
         };
         if app.is_none() && note.is_none() {
             // BEHAVIOR 26, 35: a personal access token needs a note.
-            return Err(ServiceError::field(FieldError::authorization("description", "missing_field")));
+            return Err(ServiceError::field(FieldError::authorization(
+                "description",
+                "missing_field",
+            )));
         }
         validate_fields(note.as_deref(), note_url.as_deref(), fingerprint.as_deref())?;
-        let scopes = self.config.scopes.normalise(&req.scopes).map_err(ServiceError::invalid_scopes)?;
-        let (authorization, token) = self.insert(user, app, scopes, note, note_url, fingerprint, false).await?;
-        let token = token.ok_or_else(|| ServiceError::Internal("a created authorization came without its token".into()))?;
+        let scopes = self
+            .config
+            .scopes
+            .normalise(&req.scopes)
+            .map_err(ServiceError::invalid_scopes)?;
+        let (authorization, token) = self
+            .insert(user, app, scopes, note, note_url, fingerprint, false)
+            .await?;
+        let token =
+            token.ok_or_else(|| ServiceError::Internal("a created authorization came without its token".into()))?;
         Ok((authorization, token))
     }
 
     /// Returns the user's authorization for the app (and fingerprint) with no token, or creates
     /// one and returns it with its token (BEHAVIOR 39). Atomic in the store.
-    pub async fn get_or_create_authorization(&self, user: &User, req: GetOrCreate) -> ServiceResult<(Authorization, Option<Token>)> {
+    pub async fn get_or_create_authorization(
+        &self,
+        user: &User,
+        req: GetOrCreate,
+    ) -> ServiceResult<(Authorization, Option<Token>)> {
         let Some(secret) = req.client_secret.as_ref().filter(|s| !s.expose().trim().is_empty()) else {
-            return Err(ServiceError::field(FieldError::authorization("client_secret", "missing_field")));
+            return Err(ServiceError::field(FieldError::authorization(
+                "client_secret",
+                "missing_field",
+            )));
         };
         let app = self.app_with_secret(&req.client_id, Some(secret)).await?.summary();
         let note = non_blank(req.note);
         let note_url = non_blank(req.note_url);
         let fingerprint = non_blank(req.fingerprint);
         validate_fields(note.as_deref(), note_url.as_deref(), fingerprint.as_deref())?;
-        let scopes = self.config.scopes.normalise(&req.scopes).map_err(ServiceError::invalid_scopes)?;
-        self.insert(user, Some(app), scopes, note, note_url, fingerprint, true).await
+        let scopes = self
+            .config
+            .scopes
+            .normalise(&req.scopes)
+            .map_err(ServiceError::invalid_scopes)?;
+        self.insert(user, Some(app), scopes, note, note_url, fingerprint, true)
+            .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -117,7 +147,11 @@ impl Services {
         fingerprint: Option<String>,
         get_existing: bool,
     ) -> ServiceResult<(Authorization, Option<Token>)> {
-        let kind = if app.is_some() { TokenKind::OAuth } else { TokenKind::Personal };
+        let kind = if app.is_some() {
+            TokenKind::OAuth
+        } else {
+            TokenKind::Personal
+        };
         for _ in 0..TOKEN_ATTEMPTS {
             let now = self.clock.now();
             let token = Token::generate(kind);
@@ -134,7 +168,10 @@ impl Services {
                 expires_at: self.expiry(now),
             };
             let result = if get_existing {
-                self.store.get_or_create_authorization(new).await.map(|(a, created)| (a, created.then_some(token)))
+                self.store
+                    .get_or_create_authorization(new)
+                    .await
+                    .map(|(a, created)| (a, created.then_some(token)))
             } else {
                 self.store.create_authorization(new).await.map(|a| (a, Some(token)))
             };
@@ -148,27 +185,52 @@ impl Services {
     }
 
     /// The user's authorizations, optionally only those of the app `client_id` (BEHAVIOR 43).
-    pub async fn list_authorizations(&self, user: &User, client_id: Option<&str>, page: PageRequest) -> ServiceResult<Page<Authorization>> {
+    pub async fn list_authorizations(
+        &self,
+        user: &User,
+        client_id: Option<&str>,
+        page: PageRequest,
+    ) -> ServiceResult<Page<Authorization>> {
         let app = match client_id.map(str::trim).filter(|c| !c.is_empty()) {
             Some(id) => match self.store.app_by_client_id(id).await? {
                 Some(app) => Some(app.id),
-                None => return Ok(Page { items: Vec::new(), total: 0 }),
+                None => {
+                    return Ok(Page {
+                        items: Vec::new(),
+                        total: 0,
+                    })
+                }
             },
             None => None,
         };
-        Ok(self.store.list_authorizations(user.id, app, page, self.clock.now()).await?)
+        Ok(self
+            .store
+            .list_authorizations(user.id, app, page, self.clock.now())
+            .await?)
     }
 
     /// One of the user's authorizations.
     pub async fn authorization(&self, user: &User, id: AuthorizationId) -> ServiceResult<Authorization> {
-        self.store.authorization(user.id, id, self.clock.now()).await?.ok_or(ServiceError::NotFound)
+        self.store
+            .authorization(user.id, id, self.clock.now())
+            .await?
+            .ok_or(ServiceError::NotFound)
     }
 
     /// Changes scopes, note, note URL or fingerprint (BEHAVIOR 40). At most one of `scopes`,
     /// `add_scopes` and `remove_scopes` may be given: two or more are a 422 (a decision, as
     /// GitHub's answer is unconfirmed).
-    pub async fn update_authorization(&self, user: &User, id: AuthorizationId, req: UpdateAuthorization) -> ServiceResult<Authorization> {
-        let given = [req.scopes.is_some(), req.add_scopes.is_some(), req.remove_scopes.is_some()];
+    pub async fn update_authorization(
+        &self,
+        user: &User,
+        id: AuthorizationId,
+        req: UpdateAuthorization,
+    ) -> ServiceResult<Authorization> {
+        let given = [
+            req.scopes.is_some(),
+            req.add_scopes.is_some(),
+            req.remove_scopes.is_some(),
+        ];
         if given.iter().filter(|g| **g).count() > 1 {
             return Err(ServiceError::field(
                 FieldError::authorization("scopes", "invalid")
@@ -178,7 +240,10 @@ impl Services {
         let current = self.authorization(user, id).await?;
         let note = req.note.map(|n| n.trim().to_owned());
         if current.is_personal() && note.as_deref() == Some("") {
-            return Err(ServiceError::field(FieldError::authorization("description", "missing_field")));
+            return Err(ServiceError::field(FieldError::authorization(
+                "description",
+                "missing_field",
+            )));
         }
         let note = note.filter(|n| !n.is_empty());
         let note_url = non_blank(req.note_url);
@@ -195,13 +260,23 @@ impl Services {
             // Validate the names to remove, then drop them from the current list.
             registry.normalise(&remove).map_err(ServiceError::invalid_scopes)?;
             let remove: Vec<&str> = remove.iter().map(|s| s.trim()).collect();
-            let kept: Vec<&String> = current.scopes.as_slice().iter().filter(|s| !remove.contains(&s.as_str())).collect();
+            let kept: Vec<&String> = current
+                .scopes
+                .as_slice()
+                .iter()
+                .filter(|s| !remove.contains(&s.as_str()))
+                .collect();
             Some(registry.normalise(&kept.iter().map(|s| s.as_str()).collect::<Vec<_>>()))
         } else {
             None
         };
         let scopes = scopes.transpose().map_err(ServiceError::invalid_scopes)?;
-        let update = AuthorizationUpdate { scopes, note, note_url, fingerprint };
+        let update = AuthorizationUpdate {
+            scopes,
+            note,
+            note_url,
+            fingerprint,
+        };
         self.store
             .update_authorization(user.id, id, update, self.clock.now())
             .await
@@ -219,7 +294,10 @@ impl Services {
     /// The app `client_id`, if `secret` is its secret; otherwise GitHub's 422 (BEHAVIOR 26).
     async fn app_with_secret(&self, client_id: &str, secret: Option<&ClientSecret>) -> ServiceResult<App> {
         let Some(secret) = secret.filter(|s| !s.expose().trim().is_empty()) else {
-            return Err(ServiceError::field(FieldError::authorization("client_secret", "missing_field")));
+            return Err(ServiceError::field(FieldError::authorization(
+                "client_secret",
+                "missing_field",
+            )));
         };
         let app = self.store.app_by_client_id(client_id.trim()).await?;
         match app {
@@ -244,15 +322,24 @@ fn conflict_error(c: Conflict) -> ServiceError {
 fn validate_fields(note: Option<&str>, note_url: Option<&str>, fingerprint: Option<&str>) -> ServiceResult<()> {
     let mut errors = Vec::new();
     if note.is_some_and(|n| n.chars().count() > MAX_NOTE_LEN) {
-        errors.push(FieldError::authorization("description", "invalid").with_message(format!("note is longer than {MAX_NOTE_LEN} characters")));
+        errors.push(
+            FieldError::authorization("description", "invalid")
+                .with_message(format!("note is longer than {MAX_NOTE_LEN} characters")),
+        );
     }
     if let Some(u) = note_url {
         if u.len() > MAX_URL_LEN || !is_web_url(u) {
-            errors.push(FieldError::authorization("note_url", "invalid").with_message("note_url must be an absolute http or https URL"));
+            errors.push(
+                FieldError::authorization("note_url", "invalid")
+                    .with_message("note_url must be an absolute http or https URL"),
+            );
         }
     }
     if fingerprint.is_some_and(|f| f.chars().count() > MAX_FINGERPRINT_LEN) {
-        errors.push(FieldError::authorization("fingerprint", "invalid").with_message(format!("fingerprint is longer than {MAX_FINGERPRINT_LEN} characters")));
+        errors.push(
+            FieldError::authorization("fingerprint", "invalid")
+                .with_message(format!("fingerprint is longer than {MAX_FINGERPRINT_LEN} characters")),
+        );
     }
     if errors.is_empty() {
         Ok(())

@@ -8,11 +8,21 @@ use crate::model::{Grant, GrantId, Page, PageRequest, User};
 
 impl Services {
     /// The user's grants, optionally only the one of the app `client_id`.
-    pub async fn list_grants(&self, user: &User, client_id: Option<&str>, page: PageRequest) -> ServiceResult<Page<Grant>> {
+    pub async fn list_grants(
+        &self,
+        user: &User,
+        client_id: Option<&str>,
+        page: PageRequest,
+    ) -> ServiceResult<Page<Grant>> {
         let app = match client_id.map(str::trim).filter(|c| !c.is_empty()) {
             Some(id) => match self.store.app_by_client_id(id).await? {
                 Some(app) => Some(app.id),
-                None => return Ok(Page { items: Vec::new(), total: 0 }),
+                None => {
+                    return Ok(Page {
+                        items: Vec::new(),
+                        total: 0,
+                    })
+                }
             },
             None => None,
         };
@@ -21,7 +31,10 @@ impl Services {
 
     /// One of the user's grants.
     pub async fn grant(&self, user: &User, id: GrantId) -> ServiceResult<Grant> {
-        self.store.grant(user.id, id, self.clock.now()).await?.ok_or(ServiceError::NotFound)
+        self.store
+            .grant(user.id, id, self.clock.now())
+            .await?
+            .ok_or(ServiceError::NotFound)
     }
 
     /// Deletes a grant and every token of it (BEHAVIOR 48).

@@ -34,10 +34,17 @@ impl Services {
                 return Err(ServiceError::LockedOut);
             }
         }
-        let matched = self.passwords.verify(password, user.as_ref().map(|u| u.password_hash.clone())).await;
-        let Some(user) = user else { return Err(ServiceError::BadCredentials) };
+        let matched = self
+            .passwords
+            .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
+            .await;
+        let Some(user) = user else {
+            return Err(ServiceError::BadCredentials);
+        };
         if !matched {
-            self.store.record_failed_login(user.id, now, &self.config.lockout).await?;
+            self.store
+                .record_failed_login(user.id, now, &self.config.lockout)
+                .await?;
             return Err(ServiceError::BadCredentials);
         }
         if let Some(sealed) = &user.totp_sealed {
@@ -45,14 +52,18 @@ impl Services {
                 return Err(ServiceError::OtpRequired);
             };
             let seed = TotpSecret::from_bytes(
-                self.master_key.open(sealed).map_err(|e| ServiceError::Internal(e.to_string()))?,
+                self.master_key
+                    .open(sealed)
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
             );
             let fresh = match seed.check(code, now.unix_timestamp()) {
                 TotpCheck::Valid { step } => self.store.accept_totp_step(user.id, step).await?,
                 TotpCheck::Invalid => false,
             };
             if !fresh {
-                self.store.record_failed_login(user.id, now, &self.config.lockout).await?;
+                self.store
+                    .record_failed_login(user.id, now, &self.config.lockout)
+                    .await?;
                 return Err(ServiceError::OtpRequired);
             }
         }
@@ -65,8 +76,13 @@ impl Services {
     /// Whether `candidate` is a live token of `user` (no database work unless it has a token's
     /// shape and checksum).
     async fn is_token_of(&self, candidate: &str, user: &User) -> ServiceResult<bool> {
-        let Ok(token) = Token::parse(candidate) else { return Ok(false) };
-        let found = self.store.authorization_by_token(&token.digest(), self.clock.now()).await?;
+        let Ok(token) = Token::parse(candidate) else {
+            return Ok(false);
+        };
+        let found = self
+            .store
+            .authorization_by_token(&token.digest(), self.clock.now())
+            .await?;
         Ok(found.is_some_and(|(_, owner)| owner.id == user.id))
     }
 

@@ -38,7 +38,12 @@ pub struct FieldError {
 impl FieldError {
     /// A field error about an authorization.
     pub fn authorization(field: &'static str, code: &'static str) -> Self {
-        Self { resource: AUTHORIZATION_RESOURCE, field, code, message: None }
+        Self {
+            resource: AUTHORIZATION_RESOURCE,
+            field,
+            code,
+            message: None,
+        }
     }
 
     /// The same, with a message.
@@ -140,7 +145,10 @@ pub struct Services {
 
 impl std::fmt::Debug for Services {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Services").field("store", &self.store).field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Services")
+            .field("store", &self.store)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -153,7 +161,13 @@ impl Services {
         master_key: MasterKey,
         config: ServiceConfig,
     ) -> Self {
-        Self { store, clock, passwords, master_key, config }
+        Self {
+            store,
+            clock,
+            passwords,
+            master_key,
+            config,
+        }
     }
 
     /// The store, for readiness checks.

@@ -22,7 +22,13 @@ pub struct EnabledTwoFactor {
 
 impl Services {
     /// Creates a user.
-    pub async fn add_user(&self, login: &str, password: SecretString, email: Option<String>, name: Option<String>) -> ServiceResult<User> {
+    pub async fn add_user(
+        &self,
+        login: &str,
+        password: SecretString,
+        email: Option<String>,
+        name: Option<String>,
+    ) -> ServiceResult<User> {
         validate_login(login)?;
         validate_password(&password)?;
         let email = non_blank(email);
@@ -32,7 +38,13 @@ impl Services {
             }
         }
         let password_hash = self.hash_password(password).await?;
-        let new = NewUser { login: login.to_owned(), email, name: non_blank(name), password_hash, now: self.clock.now() };
+        let new = NewUser {
+            login: login.to_owned(),
+            email,
+            name: non_blank(name),
+            password_hash,
+            now: self.clock.now(),
+        };
         self.store.create_user(new).await.map_err(|e| match e {
             StoreError::Conflict(Conflict::Login) => ServiceError::Rejected(format!("the login {login:?} is taken")),
             other => other.into(),
@@ -90,7 +102,10 @@ impl Services {
     }
 
     async fn hash_password(&self, password: SecretString) -> ServiceResult<String> {
-        self.passwords.hash(password).await.map_err(|e| ServiceError::Internal(e.to_string()))
+        self.passwords
+            .hash(password)
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))
     }
 }
 
@@ -114,10 +129,14 @@ fn validate_login(login: &str) -> ServiceResult<()> {
 fn validate_password(password: &SecretString) -> ServiceResult<()> {
     let len = password.expose_secret().chars().count();
     if len < MIN_PASSWORD_LEN {
-        return Err(ServiceError::Rejected(format!("the password must have at least {MIN_PASSWORD_LEN} characters")));
+        return Err(ServiceError::Rejected(format!(
+            "the password must have at least {MIN_PASSWORD_LEN} characters"
+        )));
     }
     if len > MAX_PASSWORD_LEN {
-        return Err(ServiceError::Rejected(format!("the password must have at most {MAX_PASSWORD_LEN} characters")));
+        return Err(ServiceError::Rejected(format!(
+            "the password must have at most {MAX_PASSWORD_LEN} characters"
+        )));
     }
     Ok(())
 }

@@ -21,7 +21,12 @@ fn access_token(body: &JsonObject) -> Result<String, ApiError> {
 }
 
 fn checked(checked: &CheckedToken, bases: &Bases) -> Response {
-    let view = AuthorizationView::new(&checked.authorization, bases, Some(checked.token.expose()), Some(&checked.user));
+    let view = AuthorizationView::new(
+        &checked.authorization,
+        bases,
+        Some(checked.token.expose()),
+        Some(&checked.user),
+    );
     json_response(StatusCode::OK, &view)
 }
 
@@ -48,14 +53,22 @@ pub async fn reset_token(
 }
 
 /// `DELETE /applications/{client_id}/token` (BEHAVIOR 52).
-pub async fn delete_token(State(state): State<AppState>, CurrentApp(app): CurrentApp, body: JsonObject) -> Result<Response, ApiError> {
+pub async fn delete_token(
+    State(state): State<AppState>,
+    CurrentApp(app): CurrentApp,
+    body: JsonObject,
+) -> Result<Response, ApiError> {
     let token = access_token(&body)?;
     state.services().delete_token(&app.0, &token).await?;
     Ok(no_content())
 }
 
 /// `DELETE /applications/{client_id}/grant` (BEHAVIOR 48, 52).
-pub async fn delete_grant(State(state): State<AppState>, CurrentApp(app): CurrentApp, body: JsonObject) -> Result<Response, ApiError> {
+pub async fn delete_grant(
+    State(state): State<AppState>,
+    CurrentApp(app): CurrentApp,
+    body: JsonObject,
+) -> Result<Response, ApiError> {
     let token = access_token(&body)?;
     state.services().delete_grant_by_token(&app.0, &token).await?;
     Ok(no_content())

@@ -24,9 +24,22 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let page = page_request(query.as_deref());
     let client_id = query_param(query.as_deref(), "client_id");
-    let found = state.services().list_authorizations(&auth.user, client_id.as_deref(), page).await?;
-    let views: Vec<_> = found.items.iter().map(|a| AuthorizationView::new(a, &bases, None, None)).collect();
-    Ok(list_response(&views, &format!("{}/authorizations", bases.api), query.as_deref(), page, found.total))
+    let found = state
+        .services()
+        .list_authorizations(&auth.user, client_id.as_deref(), page)
+        .await?;
+    let views: Vec<_> = found
+        .items
+        .iter()
+        .map(|a| AuthorizationView::new(a, &bases, None, None))
+        .collect();
+    Ok(list_response(
+        &views,
+        &format!("{}/authorizations", bases.api),
+        query.as_deref(),
+        page,
+        found.total,
+    ))
 }
 
 /// `POST /authorizations` (BEHAVIOR 35-38).
@@ -89,7 +102,11 @@ async fn get_or_create_with(
         note_url: body.string("note_url")?,
     };
     let (authorization, token) = state.services().get_or_create_authorization(&auth.user, req).await?;
-    let status = if token.is_some() { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if token.is_some() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     let view = AuthorizationView::new(&authorization, &bases, token.as_ref().map(|t| t.expose()), None);
     Ok(with_location(json_response(status, &view), view.url()))
 }
@@ -101,8 +118,14 @@ pub async fn get(
     Extension(bases): Extension<Bases>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let authorization = state.services().authorization(&auth.user, AuthorizationId(parse_id(&id)?)).await?;
-    Ok(json_response(StatusCode::OK, &AuthorizationView::new(&authorization, &bases, None, None)))
+    let authorization = state
+        .services()
+        .authorization(&auth.user, AuthorizationId(parse_id(&id)?))
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &AuthorizationView::new(&authorization, &bases, None, None),
+    ))
 }
 
 /// `PATCH /authorizations/{authorization_id}`, and `POST` as its alias (BEHAVIOR 40, 41).
@@ -128,7 +151,10 @@ pub async fn update(
         fingerprint: body.string("fingerprint")?,
     };
     let authorization = state.services().update_authorization(&auth.user, id, req).await?;
-    Ok(json_response(StatusCode::OK, &AuthorizationView::new(&authorization, &bases, None, None)))
+    Ok(json_response(
+        StatusCode::OK,
+        &AuthorizationView::new(&authorization, &bases, None, None),
+    ))
 }
 
 /// `DELETE /authorizations/{authorization_id}` (BEHAVIOR 42).
@@ -137,6 +163,9 @@ pub async fn delete(
     CurrentUser(auth): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    state.services().delete_authorization(&auth.user, AuthorizationId(parse_id(&id)?)).await?;
+    state
+        .services()
+        .delete_authorization(&auth.user, AuthorizationId(parse_id(&id)?))
+        .await?;
     Ok(no_content())
 }

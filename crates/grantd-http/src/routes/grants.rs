@@ -21,9 +21,18 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let page = page_request(query.as_deref());
     let client_id = query_param(query.as_deref(), "client_id");
-    let found = state.services().list_grants(&auth.user, client_id.as_deref(), page).await?;
+    let found = state
+        .services()
+        .list_grants(&auth.user, client_id.as_deref(), page)
+        .await?;
     let views: Vec<_> = found.items.iter().map(|g| GrantView::new(g, &bases)).collect();
-    Ok(list_response(&views, &format!("{}/applications/grants", bases.api), query.as_deref(), page, found.total))
+    Ok(list_response(
+        &views,
+        &format!("{}/applications/grants", bases.api),
+        query.as_deref(),
+        page,
+        found.total,
+    ))
 }
 
 /// `GET /applications/grants/{grant_id}`.
@@ -43,6 +52,9 @@ pub async fn delete(
     CurrentUser(auth): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    state.services().delete_grant(&auth.user, GrantId(parse_id(&id)?)).await?;
+    state
+        .services()
+        .delete_grant(&auth.user, GrantId(parse_id(&id)?))
+        .await?;
     Ok(no_content())
 }

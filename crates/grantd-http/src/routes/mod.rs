@@ -51,7 +51,13 @@ pub fn parse_id(raw: &str) -> Result<i64, ApiError> {
 }
 
 /// A 200 list answer with the `Link` header.
-pub fn list_response<T: Serialize>(items: &[T], url_base: &str, query: Option<&str>, page: PageRequest, total: u64) -> Response {
+pub fn list_response<T: Serialize>(
+    items: &[T],
+    url_base: &str,
+    query: Option<&str>,
+    page: PageRequest,
+    total: u64,
+) -> Response {
     let mut response = json_response(StatusCode::OK, items);
     if let Some(link) = link_header(url_base, query, page, total) {
         if let Ok(v) = HeaderValue::from_str(&link) {

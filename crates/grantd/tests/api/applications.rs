@@ -14,7 +14,11 @@ async fn fixture() -> Fixture {
     let server = TestServer::start().await;
     server.add_user("alice").await;
     let (client_id, secret) = server.add_app("App").await;
-    Fixture { server, client_id, secret }
+    Fixture {
+        server,
+        client_id,
+        secret,
+    }
 }
 
 impl Fixture {
@@ -23,7 +27,8 @@ impl Fixture {
     }
 
     async fn token(&self, api: &Api, fingerprint: &str) -> String {
-        api.create_app_token("alice", &self.client_id, &self.secret, fingerprint, &["repo", "user"]).await["token"]
+        api.create_app_token("alice", &self.client_id, &self.secret, fingerprint, &["repo", "user"])
+            .await["token"]
             .as_str()
             .unwrap()
             .to_owned()
@@ -35,7 +40,12 @@ async fn check_token_returns_the_authorization_with_token_and_user() {
     let f = fixture().await;
     for api in f.server.layouts() {
         let t = f.token(&api, &format!("c{}", api.base.len())).await;
-        let resp = api.post(&format!("/applications/{}/token", f.client_id)).auth(f.app()).json(json!({"access_token": t})).send().await;
+        let resp = api
+            .post(&format!("/applications/{}/token", f.client_id))
+            .auth(f.app())
+            .json(json!({"access_token": t}))
+            .send()
+            .await;
         resp.expect(200);
         assert_eq!(resp.body["token"], t);
         assert_eq!(resp.body["scopes"], json!(["repo", "user"]));
@@ -50,14 +60,36 @@ async fn check_token_of_unknown_malformed_or_other_apps_token_is_404() {
     let f = fixture().await;
     let api = f.server.root();
     let (other_id, other_secret) = f.server.add_app("Other").await;
-    let other_token = api.create_app_token("alice", &other_id, &other_secret, "o", &[]).await["token"].as_str().unwrap().to_owned();
-    let pat = api.create_pat("alice", "pat", &[]).await["token"].as_str().unwrap().to_owned();
+    let other_token = api.create_app_token("alice", &other_id, &other_secret, "o", &[]).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pat = api.create_pat("alice", "pat", &[]).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let unknown = "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".to_owned();
-    for t in [other_token, pat, unknown, "garbage".to_owned(), "gho_M7H4jxUDDWHP4kZ6A4dxlQYsQIWJuq11T4V5".to_owned()] {
-        let resp = api.post(&format!("/applications/{}/token", f.client_id)).auth(f.app()).json(json!({"access_token": t})).send().await;
+    for t in [
+        other_token,
+        pat,
+        unknown,
+        "garbage".to_owned(),
+        "gho_M7H4jxUDDWHP4kZ6A4dxlQYsQIWJuq11T4V5".to_owned(),
+    ] {
+        let resp = api
+            .post(&format!("/applications/{}/token", f.client_id))
+            .auth(f.app())
+            .json(json!({"access_token": t}))
+            .send()
+            .await;
         assert_not_found(&resp);
     }
-    let missing = api.post(&format!("/applications/{}/token", f.client_id)).auth(f.app()).json(json!({})).send().await;
+    let missing = api
+        .post(&format!("/applications/{}/token", f.client_id))
+        .auth(f.app())
+        .json(json!({}))
+        .send()
+        .await;
     missing.expect(422);
     assert_eq!(missing.first_error().1, "access_token");
 }
@@ -71,16 +103,37 @@ async fn app_credentials_are_required_and_checked() {
     let none = api.post(&path).json(json!({"access_token": t})).send().await;
     none.expect(401);
     assert_eq!(none.message(), "Requires authentication");
-    let wrong = api.post(&path).auth(basic(&f.client_id, &"0".repeat(40))).json(json!({"access_token": t})).send().await;
+    let wrong = api
+        .post(&path)
+        .auth(basic(&f.client_id, &"0".repeat(40)))
+        .json(json!({"access_token": t}))
+        .send()
+        .await;
     wrong.expect(401);
     assert_eq!(wrong.message(), "Bad credentials");
-    let unknown = api.post(&path).auth(basic("unknown-client", "x")).json(json!({"access_token": t})).send().await;
+    let unknown = api
+        .post(&path)
+        .auth(basic("unknown-client", "x"))
+        .json(json!({"access_token": t}))
+        .send()
+        .await;
     unknown.expect(401);
     // Valid credentials of another app than the path's: 404 (decision on BEHAVIOR 12).
     let (other_id, other_secret) = f.server.add_app("Other").await;
-    assert_not_found(&api.post(&path).auth(basic(&other_id, &other_secret)).json(json!({"access_token": t})).send().await);
+    assert_not_found(
+        &api.post(&path)
+            .auth(basic(&other_id, &other_secret))
+            .json(json!({"access_token": t}))
+            .send()
+            .await,
+    );
     // A user's password is not an app's credentials.
-    api.post(&path).auth(password("alice")).json(json!({"access_token": t})).send().await.expect(401);
+    api.post(&path)
+        .auth(password("alice"))
+        .json(json!({"access_token": t}))
+        .send()
+        .await
+        .expect(401);
 }
 
 #[tokio::test]
@@ -89,17 +142,34 @@ async fn reset_token_issues_a_new_token_and_kills_the_old_one_at_once() {
     for api in f.server.layouts() {
         let old = f.token(&api, &format!("r{}", api.base.len())).await;
         let path = format!("/applications/{}/token", f.client_id);
-        let resp = api.patch(&path).auth(f.app()).json(json!({"access_token": old})).send().await;
+        let resp = api
+            .patch(&path)
+            .auth(f.app())
+            .json(json!({"access_token": old}))
+            .send()
+            .await;
         resp.expect(200);
         let new = resp.body["token"].as_str().unwrap().to_owned();
         assert_ne!(new, old);
         assert!(new.starts_with("gho_"));
         assert_eq!(resp.body["user"]["login"], "alice");
         assert_eq!(resp.body["token_last_eight"], &new[32..]);
-        assert_not_found(&api.post(&path).auth(f.app()).json(json!({"access_token": old})).send().await);
+        assert_not_found(
+            &api.post(&path)
+                .auth(f.app())
+                .json(json!({"access_token": old}))
+                .send()
+                .await,
+        );
         api.get("/user").auth(token(&old)).send().await.expect(401);
         api.get("/user").auth(token(&new)).send().await.expect(200);
-        assert_not_found(&api.patch(&path).auth(f.app()).json(json!({"access_token": old})).send().await);
+        assert_not_found(
+            &api.patch(&path)
+                .auth(f.app())
+                .json(json!({"access_token": old}))
+                .send()
+                .await,
+        );
     }
 }
 
@@ -110,10 +180,32 @@ async fn delete_token_revokes_one_token() {
         let keep = f.token(&api, &format!("k{}", api.base.len())).await;
         let gone = f.token(&api, &format!("g{}", api.base.len())).await;
         let path = format!("/applications/{}/token", f.client_id);
-        api.delete(&path).auth(f.app()).json(json!({"access_token": gone})).send().await.expect(204);
-        assert_not_found(&api.post(&path).auth(f.app()).json(json!({"access_token": gone})).send().await);
-        api.post(&path).auth(f.app()).json(json!({"access_token": keep})).send().await.expect(200);
-        assert_not_found(&api.delete(&path).auth(f.app()).json(json!({"access_token": gone})).send().await);
+        api.delete(&path)
+            .auth(f.app())
+            .json(json!({"access_token": gone}))
+            .send()
+            .await
+            .expect(204);
+        assert_not_found(
+            &api.post(&path)
+                .auth(f.app())
+                .json(json!({"access_token": gone}))
+                .send()
+                .await,
+        );
+        api.post(&path)
+            .auth(f.app())
+            .json(json!({"access_token": keep}))
+            .send()
+            .await
+            .expect(200);
+        assert_not_found(
+            &api.delete(&path)
+                .auth(f.app())
+                .json(json!({"access_token": gone}))
+                .send()
+                .await,
+        );
     }
 }
 
@@ -123,13 +215,29 @@ async fn delete_grant_revokes_every_token_of_the_user_for_the_app() {
     for api in f.server.layouts() {
         let a = f.token(&api, &format!("a{}", api.base.len())).await;
         let b = f.token(&api, &format!("b{}", api.base.len())).await;
-        api.delete(&format!("/applications/{}/grant", f.client_id)).auth(f.app()).json(json!({"access_token": a})).send().await.expect(204);
+        api.delete(&format!("/applications/{}/grant", f.client_id))
+            .auth(f.app())
+            .json(json!({"access_token": a}))
+            .send()
+            .await
+            .expect(204);
         for t in [&a, &b] {
             assert_not_found(
-                &api.post(&format!("/applications/{}/token", f.client_id)).auth(f.app()).json(json!({"access_token": t})).send().await,
+                &api.post(&format!("/applications/{}/token", f.client_id))
+                    .auth(f.app())
+                    .json(json!({"access_token": t}))
+                    .send()
+                    .await,
             );
         }
-        assert_eq!(api.get("/applications/grants").auth(password("alice")).send().await.body, json!([]));
+        assert_eq!(
+            api.get("/applications/grants")
+                .auth(password("alice"))
+                .send()
+                .await
+                .body,
+            json!([])
+        );
     }
 }
 
@@ -138,18 +246,49 @@ async fn legacy_token_in_path_endpoints() {
     let f = fixture().await;
     for api in f.server.layouts() {
         let t = f.token(&api, &format!("l{}", api.base.len())).await;
-        let check = api.get(&format!("/applications/{}/tokens/{t}", f.client_id)).auth(f.app()).send().await;
+        let check = api
+            .get(&format!("/applications/{}/tokens/{t}", f.client_id))
+            .auth(f.app())
+            .send()
+            .await;
         check.expect(200);
         assert_eq!(check.body["token"], t);
-        let reset = api.post(&format!("/applications/{}/tokens/{t}", f.client_id)).auth(f.app()).send().await;
+        let reset = api
+            .post(&format!("/applications/{}/tokens/{t}", f.client_id))
+            .auth(f.app())
+            .send()
+            .await;
         reset.expect(200);
         let new = reset.body["token"].as_str().unwrap().to_owned();
-        assert_not_found(&api.get(&format!("/applications/{}/tokens/{t}", f.client_id)).auth(f.app()).send().await);
-        api.delete(&format!("/applications/{}/tokens/{new}", f.client_id)).auth(f.app()).send().await.expect(204);
-        assert_not_found(&api.get(&format!("/applications/{}/tokens/{new}", f.client_id)).auth(f.app()).send().await);
+        assert_not_found(
+            &api.get(&format!("/applications/{}/tokens/{t}", f.client_id))
+                .auth(f.app())
+                .send()
+                .await,
+        );
+        api.delete(&format!("/applications/{}/tokens/{new}", f.client_id))
+            .auth(f.app())
+            .send()
+            .await
+            .expect(204);
+        assert_not_found(
+            &api.get(&format!("/applications/{}/tokens/{new}", f.client_id))
+                .auth(f.app())
+                .send()
+                .await,
+        );
         let g = f.token(&api, &format!("lg{}", api.base.len())).await;
-        api.delete(&format!("/applications/{}/grants/{g}", f.client_id)).auth(f.app()).send().await.expect(204);
-        assert_not_found(&api.get(&format!("/applications/{}/tokens/{g}", f.client_id)).auth(f.app()).send().await);
+        api.delete(&format!("/applications/{}/grants/{g}", f.client_id))
+            .auth(f.app())
+            .send()
+            .await
+            .expect(204);
+        assert_not_found(
+            &api.get(&format!("/applications/{}/tokens/{g}", f.client_id))
+                .auth(f.app())
+                .send()
+                .await,
+        );
     }
 }
 
@@ -159,9 +298,19 @@ async fn github3py_revoke_all_tokens_of_the_app() {
     f.server.add_user("bob").await;
     let api = f.server.root();
     let a = f.token(&api, "a").await;
-    let b = api.create_app_token("bob", &f.client_id, &f.secret, "b", &[]).await["token"].as_str().unwrap().to_owned();
-    let pat = api.create_pat("alice", "mine", &[]).await["token"].as_str().unwrap().to_owned();
-    api.delete(&format!("/applications/{}/tokens", f.client_id)).auth(f.app()).send().await.expect(204);
+    let b = api.create_app_token("bob", &f.client_id, &f.secret, "b", &[]).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pat = api.create_pat("alice", "mine", &[]).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    api.delete(&format!("/applications/{}/tokens", f.client_id))
+        .auth(f.app())
+        .send()
+        .await
+        .expect(204);
     for t in [&a, &b] {
         api.get("/user").auth(token(t)).send().await.expect(401);
     }
@@ -171,15 +320,37 @@ async fn github3py_revoke_all_tokens_of_the_app() {
 #[tokio::test]
 async fn check_token_never_counts_towards_lock_out() {
     // BEHAVIOR 13: an app may test any number of unknown tokens; the user stays unlocked.
-    let server = TestServer::start_with(Options { lockout_threshold: 3, ..Options::default() }).await;
+    let server = TestServer::start_with(Options {
+        lockout_threshold: 3,
+        ..Options::default()
+    })
+    .await;
     server.add_user("alice").await;
     let (client_id, secret) = server.add_app("App").await;
     let api = server.root();
-    let t = api.create_app_token("alice", &client_id, &secret, "f", &[]).await["token"].as_str().unwrap().to_owned();
+    let t = api.create_app_token("alice", &client_id, &secret, "f", &[]).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for _ in 0..10 {
         let bogus = "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";
-        assert_not_found(&api.post(&format!("/applications/{client_id}/token")).auth(basic(&client_id, &secret)).json(json!({"access_token": bogus})).send().await);
+        assert_not_found(
+            &api.post(&format!("/applications/{client_id}/token"))
+                .auth(basic(&client_id, &secret))
+                .json(json!({"access_token": bogus}))
+                .send()
+                .await,
+        );
     }
-    api.post(&format!("/applications/{client_id}/token")).auth(basic(&client_id, &secret)).json(json!({"access_token": t})).send().await.expect(200);
-    api.get("/authorizations").auth(password("alice")).send().await.expect(200);
+    api.post(&format!("/applications/{client_id}/token"))
+        .auth(basic(&client_id, &secret))
+        .json(json!({"access_token": t}))
+        .send()
+        .await
+        .expect(200);
+    api.get("/authorizations")
+        .auth(password("alice"))
+        .send()
+        .await
+        .expect(200);
 }

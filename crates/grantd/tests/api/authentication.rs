@@ -23,7 +23,12 @@ async fn wrong_password_or_unknown_user_is_bad_credentials_without_otp_header() 
     let server = TestServer::start().await;
     server.add_user("alice").await;
     let api = server.root();
-    for auth in [basic("alice", "wrong password"), basic("nobody", PASSWORD), Auth::Raw("Basic !!!".into()), Auth::Raw("Digest x".into())] {
+    for auth in [
+        basic("alice", "wrong password"),
+        basic("nobody", PASSWORD),
+        Auth::Raw("Basic !!!".into()),
+        Auth::Raw("Digest x".into()),
+    ] {
         let resp = api.get("/authorizations").auth(auth).send().await;
         resp.expect(401);
         assert_eq!(resp.message(), "Bad credentials");
@@ -36,10 +41,18 @@ async fn login_is_case_insensitive_and_scheme_name_too() {
     let server = TestServer::start().await;
     server.add_user("Alice").await;
     let api = server.root();
-    api.get("/authorizations").auth(password("aLiCe")).send().await.expect(200);
+    api.get("/authorizations")
+        .auth(password("aLiCe"))
+        .send()
+        .await
+        .expect(200);
     use base64::Engine as _;
     let encoded = base64::engine::general_purpose::STANDARD.encode(format!("alice:{PASSWORD}"));
-    api.get("/authorizations").auth(Auth::Raw(format!("basic {encoded}"))).send().await.expect(200);
+    api.get("/authorizations")
+        .auth(Auth::Raw(format!("basic {encoded}")))
+        .send()
+        .await
+        .expect(200);
 }
 
 #[tokio::test]
@@ -48,14 +61,26 @@ async fn a_token_on_password_endpoints_is_githubs_403() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
     for api in server.layouts() {
-        let t = api.create_pat("alice", &format!("t{}", api.base.len()), &["user"]).await["token"].as_str().unwrap().to_owned();
+        let t = api
+            .create_pat("alice", &format!("t{}", api.base.len()), &["user"])
+            .await["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         for auth in [basic("alice", &t), token(&t), Auth::Raw(format!("Bearer {t}"))] {
             let resp = api.get("/authorizations").auth(auth).send().await;
             resp.expect(403);
-            assert_eq!(resp.message(), "This API can only be accessed with username and password Basic Auth");
+            assert_eq!(
+                resp.message(),
+                "This API can only be accessed with username and password Basic Auth"
+            );
         }
         // A token that does not exist is just bad credentials.
-        let resp = api.get("/authorizations").auth(token("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")).send().await;
+        let resp = api
+            .get("/authorizations")
+            .auth(token("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"))
+            .send()
+            .await;
         resp.expect(401);
     }
 }
@@ -65,7 +90,10 @@ async fn user_accepts_token_bearer_basic_token_and_password() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
     let api = server.root();
-    let t = api.create_pat("alice", "u", &["repo", "user"]).await["token"].as_str().unwrap().to_owned();
+    let t = api.create_pat("alice", "u", &["repo", "user"]).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     use base64::Engine as _;
     let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
     for auth in [
@@ -96,39 +124,82 @@ async fn user_accepts_token_bearer_basic_token_and_password() {
 
 #[tokio::test]
 async fn failed_logins_lock_the_user_out_even_with_the_right_password() {
-    let server = TestServer::start_with(Options { lockout_threshold: 3, ..Options::default() }).await;
+    let server = TestServer::start_with(Options {
+        lockout_threshold: 3,
+        ..Options::default()
+    })
+    .await;
     server.add_user("alice").await;
     server.add_user("bob").await;
     let api = server.root();
     for _ in 0..3 {
-        api.get("/authorizations").auth(basic("alice", "wrong")).send().await.expect(401);
+        api.get("/authorizations")
+            .auth(basic("alice", "wrong"))
+            .send()
+            .await
+            .expect(401);
     }
     for auth in [password("alice"), basic("alice", "wrong")] {
         let resp = api.get("/authorizations").auth(auth).send().await;
         resp.expect(403);
-        assert_eq!(resp.message(), "Maximum number of login attempts exceeded. Please try again later.");
+        assert_eq!(
+            resp.message(),
+            "Maximum number of login attempts exceeded. Please try again later."
+        );
     }
     // Other users are not affected.
-    api.get("/authorizations").auth(password("bob")).send().await.expect(200);
+    api.get("/authorizations")
+        .auth(password("bob"))
+        .send()
+        .await
+        .expect(200);
     // The lock lifts after its time.
     server.clock.advance(15 * 60 + 1);
-    api.get("/authorizations").auth(password("alice")).send().await.expect(200);
+    api.get("/authorizations")
+        .auth(password("alice"))
+        .send()
+        .await
+        .expect(200);
 }
 
 #[tokio::test]
 async fn failures_outside_the_window_do_not_add_up() {
-    let server = TestServer::start_with(Options { lockout_threshold: 3, ..Options::default() }).await;
+    let server = TestServer::start_with(Options {
+        lockout_threshold: 3,
+        ..Options::default()
+    })
+    .await;
     server.add_user("alice").await;
     let api = server.root();
     for _ in 0..5 {
-        api.get("/authorizations").auth(basic("alice", "wrong")).send().await.expect(401);
-        api.get("/authorizations").auth(password("alice")).send().await.expect(200);
+        api.get("/authorizations")
+            .auth(basic("alice", "wrong"))
+            .send()
+            .await
+            .expect(401);
+        api.get("/authorizations")
+            .auth(password("alice"))
+            .send()
+            .await
+            .expect(200);
     }
     for _ in 0..2 {
-        api.get("/authorizations").auth(basic("alice", "wrong")).send().await.expect(401);
+        api.get("/authorizations")
+            .auth(basic("alice", "wrong"))
+            .send()
+            .await
+            .expect(401);
         server.clock.advance(16 * 60);
     }
-    api.get("/authorizations").auth(basic("alice", "wrong")).send().await.expect(401);
-    api.get("/authorizations").auth(password("alice")).send().await.expect(200);
+    api.get("/authorizations")
+        .auth(basic("alice", "wrong"))
+        .send()
+        .await
+        .expect(401);
+    api.get("/authorizations")
+        .auth(password("alice"))
+        .send()
+        .await
+        .expect(200);
     let _ = json!(null);
 }

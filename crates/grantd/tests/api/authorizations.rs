@@ -20,7 +20,10 @@ async fn create_personal_token_returns_full_token_and_location_on_both_layouts()
         let token = body["token"].as_str().unwrap();
         assert!(token.starts_with("ghp_") && token.len() == 40, "{token}");
         assert_eq!(body["token_last_eight"], &token[32..]);
-        assert_eq!(body["hashed_token"], grantd_core::secret::TokenDigest::of(token).to_hex());
+        assert_eq!(
+            body["hashed_token"],
+            grantd_core::secret::TokenDigest::of(token).to_hex()
+        );
         // BEHAVIOR 61: user:email is implied by user.
         assert_eq!(body["scopes"], json!(["user", "gist"]));
         // BEHAVIOR 35: synthesised app.
@@ -39,11 +42,23 @@ async fn personal_token_needs_a_note() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
     for api in server.layouts() {
-        for body in [json!({"scopes": ["repo"]}), json!({"note": "", "scopes": ["repo"]}), json!({"note": null})] {
-            let resp = api.post("/authorizations").auth(password("alice")).json(body).send().await;
+        for body in [
+            json!({"scopes": ["repo"]}),
+            json!({"note": "", "scopes": ["repo"]}),
+            json!({"note": null}),
+        ] {
+            let resp = api
+                .post("/authorizations")
+                .auth(password("alice"))
+                .json(body)
+                .send()
+                .await;
             resp.expect(422);
             assert_eq!(resp.message(), "Validation Failed");
-            assert_eq!(resp.first_error(), ("OauthAccess".into(), "description".into(), "missing_field".into()));
+            assert_eq!(
+                resp.first_error(),
+                ("OauthAccess".into(), "description".into(), "missing_field".into())
+            );
         }
     }
 }
@@ -55,9 +70,17 @@ async fn duplicate_personal_note_is_already_exists_but_other_users_may_reuse_it(
     server.add_user("bob").await;
     let api = server.root();
     api.create_pat("alice", "deploy", &[]).await;
-    let resp = api.post("/authorizations").auth(password("alice")).json(json!({"note": "deploy"})).send().await;
+    let resp = api
+        .post("/authorizations")
+        .auth(password("alice"))
+        .json(json!({"note": "deploy"}))
+        .send()
+        .await;
     resp.expect(422);
-    assert_eq!(resp.first_error(), ("OauthAccess".into(), "description".into(), "already_exists".into()));
+    assert_eq!(
+        resp.first_error(),
+        ("OauthAccess".into(), "description".into(), "already_exists".into())
+    );
     api.create_pat("bob", "deploy", &[]).await;
 }
 
@@ -75,7 +98,10 @@ async fn create_for_an_app_with_its_credentials_issues_an_oauth_token() {
             .await;
         resp.expect(201);
         assert!(resp.body["token"].as_str().unwrap().starts_with("gho_"));
-        assert_eq!(resp.body["app"], json!({"client_id": client_id, "name": "Deployer", "url": "https://example.com/app"}));
+        assert_eq!(
+            resp.body["app"],
+            json!({"client_id": client_id, "name": "Deployer", "url": "https://example.com/app"})
+        );
         assert_eq!(resp.body["fingerprint"], format!("f{i}"));
         // The same fingerprint again is a conflict on `fingerprint` (BEHAVIOR 36).
         let again = api
@@ -85,7 +111,10 @@ async fn create_for_an_app_with_its_credentials_issues_an_oauth_token() {
             .send()
             .await;
         again.expect(422);
-        assert_eq!(again.first_error(), ("OauthAccess".into(), "fingerprint".into(), "already_exists".into()));
+        assert_eq!(
+            again.first_error(),
+            ("OauthAccess".into(), "fingerprint".into(), "already_exists".into())
+        );
     }
 }
 
@@ -99,11 +128,21 @@ async fn wrong_app_credentials_in_the_body_are_githubs_invalid_client_422() {
         json!({"client_id": client_id, "client_secret": "0".repeat(40)}),
         json!({"client_id": "nope", "client_secret": "0".repeat(40)}),
     ] {
-        let resp = api.post("/authorizations").auth(password("alice")).json(body).send().await;
+        let resp = api
+            .post("/authorizations")
+            .auth(password("alice"))
+            .json(body)
+            .send()
+            .await;
         resp.expect(422);
         assert_eq!(resp.message(), "Invalid OAuth application client_id or secret.");
     }
-    let resp = api.post("/authorizations").auth(password("alice")).json(json!({"client_id": client_id})).send().await;
+    let resp = api
+        .post("/authorizations")
+        .auth(password("alice"))
+        .json(json!({"client_id": client_id}))
+        .send()
+        .await;
     resp.expect(422);
     assert_eq!(resp.first_error().1, "client_secret");
 }
@@ -137,9 +176,18 @@ async fn unknown_scope_and_bad_field_types_are_422_invalid() {
         (json!({"note": 5}), "note"),
         (json!({"note": "x", "note_url": "not a url"}), "note_url"),
     ] {
-        let resp = api.post("/authorizations").auth(password("alice")).json(body.clone()).send().await;
+        let resp = api
+            .post("/authorizations")
+            .auth(password("alice"))
+            .json(body.clone())
+            .send()
+            .await;
         resp.expect(422);
-        assert_eq!(resp.first_error(), ("OauthAccess".into(), field.into(), "invalid".into()), "{body}");
+        assert_eq!(
+            resp.first_error(),
+            ("OauthAccess".into(), field.into(), "invalid".into()),
+            "{body}"
+        );
     }
 }
 
@@ -150,17 +198,39 @@ async fn get_or_create_returns_201_with_token_then_200_without() {
     let (client_id, secret) = server.add_app("App").await;
     for api in server.layouts() {
         // Fresh per layout: remove what the previous layout created.
-        for a in api.get("/authorizations").auth(password("alice")).send().await.body.as_array().unwrap() {
-            api.delete(&format!("/authorizations/{}", a["id"])).auth(password("alice")).send().await.expect(204);
+        for a in api
+            .get("/authorizations")
+            .auth(password("alice"))
+            .send()
+            .await
+            .body
+            .as_array()
+            .unwrap()
+        {
+            api.delete(&format!("/authorizations/{}", a["id"]))
+                .auth(password("alice"))
+                .send()
+                .await
+                .expect(204);
         }
         let path = format!("/authorizations/clients/{client_id}");
-        let first = api.put(&path).auth(password("alice")).json(json!({"client_secret": secret, "scopes": ["repo"]})).send().await;
+        let first = api
+            .put(&path)
+            .auth(password("alice"))
+            .json(json!({"client_secret": secret, "scopes": ["repo"]}))
+            .send()
+            .await;
         first.expect(201);
         let token = first.body["token"].as_str().unwrap();
         assert!(token.starts_with("gho_"));
         let url = first.body["url"].as_str().unwrap();
         assert_eq!(first.header("location"), Some(url));
-        let second = api.put(&path).auth(password("alice")).json(json!({"client_secret": secret, "scopes": ["repo"]})).send().await;
+        let second = api
+            .put(&path)
+            .auth(password("alice"))
+            .json(json!({"client_secret": secret, "scopes": ["repo"]}))
+            .send()
+            .await;
         second.expect(200);
         assert_eq!(second.body["token"], "");
         assert_eq!(second.body["id"], first.body["id"]);
@@ -174,8 +244,24 @@ async fn get_or_create_with_fingerprint_distinguishes_tokens() {
     server.add_user("alice").await;
     let (client_id, secret) = server.add_app("App").await;
     for api in server.layouts() {
-        let a = api.create_app_token("alice", &client_id, &secret, &format!("{}-a", api.base.len()), &["repo"]).await;
-        let b = api.create_app_token("alice", &client_id, &secret, &format!("{}-b", api.base.len()), &["gist"]).await;
+        let a = api
+            .create_app_token(
+                "alice",
+                &client_id,
+                &secret,
+                &format!("{}-a", api.base.len()),
+                &["repo"],
+            )
+            .await;
+        let b = api
+            .create_app_token(
+                "alice",
+                &client_id,
+                &secret,
+                &format!("{}-b", api.base.len()),
+                &["gist"],
+            )
+            .await;
         assert_ne!(a["id"], b["id"]);
         let again = api
             .put(&format!("/authorizations/clients/{client_id}/{}-a", api.base.len()))
@@ -204,9 +290,17 @@ async fn get_or_create_needs_the_client_secret() {
     server.add_user("alice").await;
     let (client_id, _) = server.add_app("App").await;
     let api = server.root();
-    let resp = api.put(&format!("/authorizations/clients/{client_id}")).auth(password("alice")).json(json!({"scopes": []})).send().await;
+    let resp = api
+        .put(&format!("/authorizations/clients/{client_id}"))
+        .auth(password("alice"))
+        .json(json!({"scopes": []}))
+        .send()
+        .await;
     resp.expect(422);
-    assert_eq!(resp.first_error(), ("OauthAccess".into(), "client_secret".into(), "missing_field".into()));
+    assert_eq!(
+        resp.first_error(),
+        ("OauthAccess".into(), "client_secret".into(), "missing_field".into())
+    );
     let wrong = api
         .put(&format!("/authorizations/clients/{client_id}"))
         .auth(password("alice"))
@@ -223,20 +317,40 @@ async fn list_and_get_never_show_the_token() {
     server.add_user("alice").await;
     server.add_user("bob").await;
     for api in server.layouts() {
-        let created = api.create_pat("alice", &format!("n{}", api.base.len()), &["repo"]).await;
+        let created = api
+            .create_pat("alice", &format!("n{}", api.base.len()), &["repo"])
+            .await;
         let list = api.get("/authorizations").auth(password("alice")).send().await;
         list.expect(200);
-        let item = list.body.as_array().unwrap().iter().find(|a| a["id"] == created["id"]).unwrap();
+        let item = list
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == created["id"])
+            .unwrap();
         assert_eq!(item["token"], "");
         assert_eq!(item["hashed_token"], created["hashed_token"]);
         assert_eq!(item["url"], created["url"]);
-        let one = api.get(&format!("/authorizations/{}", created["id"])).auth(password("alice")).send().await;
+        let one = api
+            .get(&format!("/authorizations/{}", created["id"]))
+            .auth(password("alice"))
+            .send()
+            .await;
         one.expect(200);
         assert_eq!(one.body["token"], "");
         assert_eq!(one.body["note"], created["note"]);
         // Someone else's authorization is 404 (BEHAVIOR 12).
-        assert_not_found(&api.get(&format!("/authorizations/{}", created["id"])).auth(password("bob")).send().await);
-        assert_eq!(api.get("/authorizations").auth(password("bob")).send().await.body, serde_json::json!([]));
+        assert_not_found(
+            &api.get(&format!("/authorizations/{}", created["id"]))
+                .auth(password("bob"))
+                .send()
+                .await,
+        );
+        assert_eq!(
+            api.get("/authorizations").auth(password("bob")).send().await.body,
+            serde_json::json!([])
+        );
     }
 }
 
@@ -250,12 +364,20 @@ async fn list_filters_by_client_id() {
     api.create_app_token("alice", &c1, &s1, "x", &["repo"]).await;
     api.create_app_token("alice", &c2, &s2, "y", &["repo"]).await;
     api.create_pat("alice", "pat", &[]).await;
-    let resp = api.get(&format!("/authorizations?client_id={c2}")).auth(password("alice")).send().await;
+    let resp = api
+        .get(&format!("/authorizations?client_id={c2}"))
+        .auth(password("alice"))
+        .send()
+        .await;
     resp.expect(200);
     let items = resp.body.as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["app"]["client_id"], c2);
-    let none = api.get("/authorizations?client_id=unknown").auth(password("alice")).send().await;
+    let none = api
+        .get("/authorizations?client_id=unknown")
+        .auth(password("alice"))
+        .send()
+        .await;
     assert_eq!(none.body, json!([]));
 }
 
@@ -264,13 +386,25 @@ async fn update_replaces_adds_and_removes_scopes_and_changes_note() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
     for api in server.layouts() {
-        let created = api.create_pat("alice", &format!("u{}", api.base.len()), &["repo"]).await;
+        let created = api
+            .create_pat("alice", &format!("u{}", api.base.len()), &["repo"])
+            .await;
         let path = format!("/authorizations/{}", created["id"]);
-        let add = api.patch(&path).auth(password("alice")).json(json!({"add_scopes": ["gist", "public_repo"]})).send().await;
+        let add = api
+            .patch(&path)
+            .auth(password("alice"))
+            .json(json!({"add_scopes": ["gist", "public_repo"]}))
+            .send()
+            .await;
         add.expect(200);
         assert_eq!(add.body["scopes"], json!(["repo", "gist"]));
         assert_eq!(add.body["token"], "");
-        let remove = api.patch(&path).auth(password("alice")).json(json!({"remove_scopes": ["repo"]})).send().await;
+        let remove = api
+            .patch(&path)
+            .auth(password("alice"))
+            .json(json!({"remove_scopes": ["repo"]}))
+            .send()
+            .await;
         assert_eq!(remove.expect(200).body["scopes"], json!(["gist"]));
         let replace = api
             .patch(&path)
@@ -283,7 +417,12 @@ async fn update_replaces_adds_and_removes_scopes_and_changes_note() {
         assert_eq!(replace.body["note"], "renamed");
         assert_eq!(replace.body["note_url"], "https://n.example");
         // POST is an alias of PATCH (BEHAVIOR 41); github3.py sends rm_scopes (BEHAVIOR 82).
-        let post = api.post(&path).auth(password("alice")).json(json!({"rm_scopes": ["user"], "add_scopes": null})).send().await;
+        let post = api
+            .post(&path)
+            .auth(password("alice"))
+            .json(json!({"rm_scopes": ["user"], "add_scopes": null}))
+            .send()
+            .await;
         assert_eq!(post.expect(200).body["scopes"], json!([]));
         // Rename back so the next layout's note is free.
         api.delete(&path).auth(password("alice")).send().await.expect(204);
@@ -303,7 +442,10 @@ async fn update_with_two_scope_keys_is_422() {
         .send()
         .await;
     resp.expect(422);
-    assert_eq!(resp.first_error(), ("OauthAccess".into(), "scopes".into(), "invalid".into()));
+    assert_eq!(
+        resp.first_error(),
+        ("OauthAccess".into(), "scopes".into(), "invalid".into())
+    );
 }
 
 #[tokio::test]
@@ -313,9 +455,17 @@ async fn update_to_a_taken_note_is_already_exists() {
     let api = server.root();
     api.create_pat("alice", "one", &[]).await;
     let two = api.create_pat("alice", "two", &[]).await;
-    let resp = api.patch(&format!("/authorizations/{}", two["id"])).auth(password("alice")).json(json!({"note": "one"})).send().await;
+    let resp = api
+        .patch(&format!("/authorizations/{}", two["id"]))
+        .auth(password("alice"))
+        .json(json!({"note": "one"}))
+        .send()
+        .await;
     resp.expect(422);
-    assert_eq!(resp.first_error(), ("OauthAccess".into(), "description".into(), "already_exists".into()));
+    assert_eq!(
+        resp.first_error(),
+        ("OauthAccess".into(), "description".into(), "already_exists".into())
+    );
 }
 
 #[tokio::test]
@@ -323,7 +473,9 @@ async fn delete_revokes_the_token_at_once() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
     for api in server.layouts() {
-        let created = api.create_pat("alice", &format!("d{}", api.base.len()), &["user"]).await;
+        let created = api
+            .create_pat("alice", &format!("d{}", api.base.len()), &["user"])
+            .await;
         let t = created["token"].as_str().unwrap();
         api.get("/user").auth(token(t)).send().await.expect(200);
         let path = format!("/authorizations/{}", created["id"]);
@@ -339,7 +491,12 @@ async fn non_numeric_and_unknown_ids_are_404() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
     let api = server.root();
-    for path in ["/authorizations/abc", "/authorizations/0", "/authorizations/99999", "/authorizations/..%2F..%2Fetc"] {
+    for path in [
+        "/authorizations/abc",
+        "/authorizations/0",
+        "/authorizations/99999",
+        "/authorizations/..%2F..%2Fetc",
+    ] {
         assert_not_found(&api.get(path).auth(password("alice")).send().await);
         assert_not_found(&api.patch(path).auth(password("alice")).json(json!({})).send().await);
     }
@@ -347,19 +504,51 @@ async fn non_numeric_and_unknown_ids_are_404() {
 
 #[tokio::test]
 async fn expired_tokens_are_dead_everywhere() {
-    let server = TestServer::start_with(Options { token_lifetime: Some(std::time::Duration::from_secs(3600)), ..Options::default() }).await;
+    let server = TestServer::start_with(Options {
+        token_lifetime: Some(std::time::Duration::from_secs(3600)),
+        ..Options::default()
+    })
+    .await;
     server.add_user("alice").await;
     let (client_id, secret) = server.add_app("App").await;
     let api = server.root();
     let pat = api.create_pat("alice", "short", &["user"]).await;
-    assert_eq!(pat["expires_at"], grantd_http::views::timestamp(time::OffsetDateTime::from_unix_timestamp(START + 3600).unwrap()));
-    let app_token = api.create_app_token("alice", &client_id, &secret, "fp", &["repo"]).await;
-    api.get("/user").auth(token(pat["token"].as_str().unwrap())).send().await.expect(200);
+    assert_eq!(
+        pat["expires_at"],
+        grantd_http::views::timestamp(time::OffsetDateTime::from_unix_timestamp(START + 3600).unwrap())
+    );
+    let app_token = api
+        .create_app_token("alice", &client_id, &secret, "fp", &["repo"])
+        .await;
+    api.get("/user")
+        .auth(token(pat["token"].as_str().unwrap()))
+        .send()
+        .await
+        .expect(200);
     server.clock.advance(3600);
-    api.get("/user").auth(token(pat["token"].as_str().unwrap())).send().await.expect(401);
-    assert_not_found(&api.get(&format!("/authorizations/{}", pat["id"])).auth(password("alice")).send().await);
-    assert_eq!(api.get("/authorizations").auth(password("alice")).send().await.body, json!([]));
-    assert_eq!(api.get("/applications/grants").auth(password("alice")).send().await.body, json!([]));
+    api.get("/user")
+        .auth(token(pat["token"].as_str().unwrap()))
+        .send()
+        .await
+        .expect(401);
+    assert_not_found(
+        &api.get(&format!("/authorizations/{}", pat["id"]))
+            .auth(password("alice"))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        api.get("/authorizations").auth(password("alice")).send().await.body,
+        json!([])
+    );
+    assert_eq!(
+        api.get("/applications/grants")
+            .auth(password("alice"))
+            .send()
+            .await
+            .body,
+        json!([])
+    );
     assert_not_found(
         &api.post(&format!("/applications/{client_id}/token"))
             .auth(basic(&client_id, &secret))

@@ -12,7 +12,9 @@ struct Cli {
 
 impl Cli {
     fn new() -> Self {
-        Self { dir: tempfile::tempdir().unwrap() }
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn db(&self) -> String {
@@ -35,7 +37,11 @@ impl Cli {
         }
         drop(child.stdin.take());
         let out = child.wait_with_output().unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 
     #[track_caller]
@@ -49,13 +55,30 @@ impl Cli {
 #[test]
 fn admin_commands_manage_users_and_apps() {
     let cli = Cli::new();
-    let user = cli.ok_json(&["user", "add", "alice", "--password-stdin", "--email", "a@example.com", "--json"], Some("correct horse battery\n"));
+    let user = cli.ok_json(
+        &[
+            "user",
+            "add",
+            "alice",
+            "--password-stdin",
+            "--email",
+            "a@example.com",
+            "--json",
+        ],
+        Some("correct horse battery\n"),
+    );
     assert_eq!(user["login"], "alice");
     assert_eq!(user["two_factor_authentication"], false);
     // A taken login, a bad login and a short password are refused with a reason.
-    let (ok, _, err) = cli.run(&["user", "add", "ALICE", "--password-stdin"], Some("another long password"));
+    let (ok, _, err) = cli.run(
+        &["user", "add", "ALICE", "--password-stdin"],
+        Some("another long password"),
+    );
     assert!(!ok && err.contains("taken"), "{err}");
-    let (ok, _, err) = cli.run(&["user", "add", "bad--login", "--password-stdin"], Some("another long password"));
+    let (ok, _, err) = cli.run(
+        &["user", "add", "bad--login", "--password-stdin"],
+        Some("another long password"),
+    );
     assert!(!ok && err.contains("not a valid login"), "{err}");
     let (ok, _, err) = cli.run(&["user", "add", "carol", "--password-stdin"], Some("short"));
     assert!(!ok && err.contains("at least 8"), "{err}");
@@ -69,9 +92,23 @@ fn admin_commands_manage_users_and_apps() {
     let users = cli.ok_json(&["user", "list", "--json"], None);
     assert_eq!(users[0]["two_factor_authentication"], true);
     cli.ok_json(&["user", "2fa", "disable", "alice", "--json"], None);
-    cli.ok_json(&["user", "passwd", "alice", "--password-stdin", "--json"], Some("a brand new password"));
+    cli.ok_json(
+        &["user", "passwd", "alice", "--password-stdin", "--json"],
+        Some("a brand new password"),
+    );
 
-    let app = cli.ok_json(&["app", "add", "--name", "CI", "--url", "https://ci.example.com", "--json"], None);
+    let app = cli.ok_json(
+        &[
+            "app",
+            "add",
+            "--name",
+            "CI",
+            "--url",
+            "https://ci.example.com",
+            "--json",
+        ],
+        None,
+    );
     let client_id = app["client_id"].as_str().unwrap().to_owned();
     assert_eq!(client_id.len(), 20);
     let first_secret = app["client_secret"].as_str().unwrap().to_owned();
@@ -95,7 +132,10 @@ fn admin_commands_manage_users_and_apps() {
 
 #[test]
 fn unsupported_database_urls_stop_with_a_one_line_reason() {
-    let out = Command::new(env!("CARGO_BIN_EXE_grantd")).args(["migrate", "--database-url", "mysql://x"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_grantd"))
+        .args(["migrate", "--database-url", "mysql://x"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
@@ -105,8 +145,15 @@ fn unsupported_database_urls_stop_with_a_one_line_reason() {
 #[test]
 fn serve_answers_and_shuts_down_gracefully_on_sigterm() {
     let cli = Cli::new();
-    cli.ok_json(&["user", "add", "alice", "--password-stdin", "--json"], Some("correct horse battery"));
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    cli.ok_json(
+        &["user", "add", "alice", "--password-stdin", "--json"],
+        Some("correct horse battery"),
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let listen = format!("127.0.0.1:{port}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_grantd"))
         .args(["serve", "--listen", &listen, "--database-url", &cli.db()])
@@ -119,7 +166,9 @@ fn serve_answers_and_shuts_down_gracefully_on_sigterm() {
         match std::net::TcpStream::connect(&listen) {
             Ok(mut stream) => {
                 use std::io::Read;
-                stream.write_all(b"GET /api/v3/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+                stream
+                    .write_all(b"GET /api/v3/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .unwrap();
                 let mut text = String::new();
                 stream.read_to_string(&mut text).unwrap();
                 break text;
@@ -129,8 +178,14 @@ fn serve_answers_and_shuts_down_gracefully_on_sigterm() {
         }
     };
     assert!(body.starts_with("HTTP/1.1 200"), "{body}");
-    assert!(body.contains(&format!("http://127.0.0.1:{port}/api/v3/authorizations")), "{body}");
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(
+        body.contains(&format!("http://127.0.0.1:{port}/api/v3/authorizations")),
+        "{body}"
+    );
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(20);
     let exit = loop {

@@ -10,7 +10,15 @@ async fn pagination_across_three_pages_with_absolute_link_headers() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
     for api in server.layouts() {
-        let before = api.get("/authorizations?per_page=100").auth(password("alice")).send().await.body.as_array().unwrap().len();
+        let before = api
+            .get("/authorizations?per_page=100")
+            .auth(password("alice"))
+            .send()
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len();
         for i in 0..5 {
             api.create_pat("alice", &format!("p{}-{i}", api.base.len()), &[]).await;
         }
@@ -30,11 +38,21 @@ async fn pagination_across_three_pages_with_absolute_link_headers() {
             seen.extend(items.iter().map(|a| a["id"].as_i64().unwrap()));
             let link = resp.header("link").unwrap_or("").to_owned();
             if page_no == 1 {
-                assert!(!link.contains("rel=\"prev\"") && !link.contains("rel=\"first\""), "{link}");
+                assert!(
+                    !link.contains("rel=\"prev\"") && !link.contains("rel=\"first\""),
+                    "{link}"
+                );
             } else {
-                assert!(link.contains("rel=\"prev\"") && link.contains("rel=\"first\""), "{link}");
+                assert!(
+                    link.contains("rel=\"prev\"") && link.contains("rel=\"first\""),
+                    "{link}"
+                );
             }
-            assert!(link.split(", ").all(|l| l.starts_with(&format!("<{}/authorizations?per_page=2&page=", api.public_base))), "{link}");
+            assert!(
+                link.split(", ")
+                    .all(|l| l.starts_with(&format!("<{}/authorizations?per_page=2&page=", api.public_base))),
+                "{link}"
+            );
             next = link
                 .split(", ")
                 .find(|l| l.ends_with("rel=\"next\""))
@@ -46,14 +64,26 @@ async fn pagination_across_three_pages_with_absolute_link_headers() {
         sorted.dedup();
         assert_eq!(sorted.len(), total, "every item once");
         // Past the end: 200 and [] (BEHAVIOR 87).
-        let past = api.get("/authorizations?per_page=2&page=50").auth(password("alice")).send().await;
+        let past = api
+            .get("/authorizations?per_page=2&page=50")
+            .auth(password("alice"))
+            .send()
+            .await;
         past.expect(200);
         assert_eq!(past.body, json!([]));
         // Clamped and garbage values.
-        let big = api.get("/authorizations?per_page=1000").auth(password("alice")).send().await;
+        let big = api
+            .get("/authorizations?per_page=1000")
+            .auth(password("alice"))
+            .send()
+            .await;
         assert_eq!(big.expect(200).body.as_array().unwrap().len(), total);
         assert!(big.header("link").is_none());
-        api.get("/authorizations?per_page=abc&page=-3").auth(password("alice")).send().await.expect(200);
+        api.get("/authorizations?per_page=abc&page=-3")
+            .auth(password("alice"))
+            .send()
+            .await
+            .expect(200);
     }
 }
 
@@ -68,15 +98,30 @@ async fn etag_and_if_none_match_give_304() {
     let etag = first.header("etag").unwrap().to_owned();
     assert!(etag.starts_with('"') && etag.ends_with('"'));
     assert_eq!(first.header("cache-control"), Some("private, max-age=60, s-maxage=60"));
-    let cached = api.get("/authorizations").auth(password("alice")).header("If-None-Match", &etag).send().await;
+    let cached = api
+        .get("/authorizations")
+        .auth(password("alice"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await;
     cached.expect(304);
     assert!(cached.raw.is_empty());
     assert_eq!(cached.header("etag"), Some(etag.as_str()));
-    let weak = api.get("/authorizations").auth(password("alice")).header("If-None-Match", &format!("W/{etag}")).send().await;
+    let weak = api
+        .get("/authorizations")
+        .auth(password("alice"))
+        .header("If-None-Match", &format!("W/{etag}"))
+        .send()
+        .await;
     weak.expect(304);
     // A change makes a new entity.
     api.create_pat("alice", "f", &[]).await;
-    let changed = api.get("/authorizations").auth(password("alice")).header("If-None-Match", &etag).send().await;
+    let changed = api
+        .get("/authorizations")
+        .auth(password("alice"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await;
     changed.expect(200);
     assert_ne!(changed.header("etag"), Some(etag.as_str()));
 }
@@ -87,11 +132,20 @@ async fn head_answers_headers_only() {
     server.add_user("alice").await;
     let api = server.enterprise();
     let get = api.get("/authorizations").auth(password("alice")).send().await;
-    let head = api.request(reqwest::Method::HEAD, "/authorizations").auth(password("alice")).unchecked().send().await;
+    let head = api
+        .request(reqwest::Method::HEAD, "/authorizations")
+        .auth(password("alice"))
+        .unchecked()
+        .send()
+        .await;
     head.expect(200);
     assert!(head.raw.is_empty());
     assert_eq!(head.header("etag"), get.header("etag"));
-    api.request(reqwest::Method::HEAD, "/").unchecked().send().await.expect(200);
+    api.request(reqwest::Method::HEAD, "/")
+        .unchecked()
+        .send()
+        .await
+        .expect(200);
 }
 
 #[tokio::test]
@@ -99,15 +153,30 @@ async fn bad_bodies_get_githubs_400s() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
     for api in server.layouts() {
-        let resp = api.post("/authorizations").auth(password("alice")).raw_body(b"{not json").send().await;
+        let resp = api
+            .post("/authorizations")
+            .auth(password("alice"))
+            .raw_body(b"{not json")
+            .send()
+            .await;
         resp.expect(400);
         assert_eq!(resp.message(), "Problems parsing JSON");
         for body in [&b"[1,2]"[..], b"\"str\"", b"42"] {
-            let resp = api.post("/authorizations").auth(password("alice")).raw_body(body).send().await;
+            let resp = api
+                .post("/authorizations")
+                .auth(password("alice"))
+                .raw_body(body)
+                .send()
+                .await;
             resp.expect(400);
             assert_eq!(resp.message(), "Body should be a JSON object");
         }
-        let utf8 = api.post("/authorizations").auth(password("alice")).raw_body(b"{\"note\": \"\xff\"}").send().await;
+        let utf8 = api
+            .post("/authorizations")
+            .auth(password("alice"))
+            .raw_body(b"{\"note\": \"\xff\"}")
+            .send()
+            .await;
         utf8.expect(400);
     }
 }
@@ -127,17 +196,31 @@ async fn json_is_parsed_whatever_the_content_type_and_empty_means_empty_object()
         .await;
     resp.expect(201);
     // An empty PUT body is `{}`: the secret is missing (BEHAVIOR 75, 81).
-    let empty = api.put(&format!("/authorizations/clients/{client_id}")).auth(password("alice")).send().await;
+    let empty = api
+        .put(&format!("/authorizations/clients/{client_id}"))
+        .auth(password("alice"))
+        .send()
+        .await;
     empty.expect(422);
     let _ = secret;
 }
 
 #[tokio::test]
 async fn oversized_bodies_are_413() {
-    let server = TestServer::start_with(Options { max_body_bytes: 1024, ..Options::default() }).await;
+    let server = TestServer::start_with(Options {
+        max_body_bytes: 1024,
+        ..Options::default()
+    })
+    .await;
     server.add_user("alice").await;
     let big = format!("{{\"note\": \"{}\"}}", "x".repeat(4096));
-    let resp = server.root().post("/authorizations").auth(password("alice")).raw_body(big.as_bytes()).send().await;
+    let resp = server
+        .root()
+        .post("/authorizations")
+        .auth(password("alice"))
+        .raw_body(big.as_bytes())
+        .send()
+        .await;
     resp.expect(413);
     assert_eq!(resp.message(), "Payload too large");
 }
@@ -158,12 +241,28 @@ async fn unknown_paths_and_methods_are_not_found() {
 async fn media_type_and_api_version_headers() {
     let server = TestServer::start().await;
     let api = server.root();
-    let plain = api.get("/").header("Accept", "application/vnd.github.v3+json").send().await;
+    let plain = api
+        .get("/")
+        .header("Accept", "application/vnd.github.v3+json")
+        .send()
+        .await;
     assert_eq!(plain.header("x-github-media-type"), Some("github.v3; format=json"));
     assert_eq!(plain.header("content-type"), Some("application/json; charset=utf-8"));
-    let full = api.get("/").header("Accept", "application/vnd.github.v3.full+json").send().await;
-    assert_eq!(full.header("x-github-media-type"), Some("github.v3; param=full; format=json"));
-    for accept in ["application/vnd.github.doctor-strange-preview+json", "*/*", "application/json", "application/vnd.github+json"] {
+    let full = api
+        .get("/")
+        .header("Accept", "application/vnd.github.v3.full+json")
+        .send()
+        .await;
+    assert_eq!(
+        full.header("x-github-media-type"),
+        Some("github.v3; param=full; format=json")
+    );
+    for accept in [
+        "application/vnd.github.doctor-strange-preview+json",
+        "*/*",
+        "application/json",
+        "application/vnd.github+json",
+    ] {
         api.get("/").header("Accept", accept).send().await.expect(200);
     }
     for version in ["2022-11-28", "2026-03-10"] {
@@ -192,7 +291,10 @@ async fn cors_preflight_is_204_with_githubs_headers() {
         assert_eq!(resp.header("access-control-allow-origin"), Some("*"));
         assert_eq!(resp.header("access-control-max-age"), Some("86400"));
         let allowed = resp.header("access-control-allow-headers").unwrap().to_lowercase();
-        assert!(allowed.contains("x-github-otp") && allowed.contains("authorization"), "{allowed}");
+        assert!(
+            allowed.contains("x-github-otp") && allowed.contains("authorization"),
+            "{allowed}"
+        );
         let methods = resp.header("access-control-allow-methods").unwrap();
         for m in ["GET", "POST", "PATCH", "PUT", "DELETE"] {
             assert!(methods.contains(m), "{methods}");
@@ -200,7 +302,13 @@ async fn cors_preflight_is_204_with_githubs_headers() {
         let simple = api.get("/").header("Origin", "https://app.example").send().await;
         assert_eq!(simple.header("access-control-allow-origin"), Some("*"));
         let exposed = simple.header("access-control-expose-headers").unwrap().to_lowercase();
-        for h in ["etag", "link", "x-github-otp", "x-ratelimit-remaining", "x-oauth-scopes"] {
+        for h in [
+            "etag",
+            "link",
+            "x-github-otp",
+            "x-ratelimit-remaining",
+            "x-oauth-scopes",
+        ] {
             assert!(exposed.contains(h), "{exposed}");
         }
     }
@@ -209,7 +317,10 @@ async fn cors_preflight_is_204_with_githubs_headers() {
 #[tokio::test]
 async fn rate_limit_headers_and_githubs_403_when_exceeded() {
     let server = TestServer::start_with(Options {
-        rate_limits: grantd_http::RateLimits { authenticated: 3, anonymous: 2 },
+        rate_limits: grantd_http::RateLimits {
+            authenticated: 3,
+            anonymous: 2,
+        },
         ..Options::default()
     })
     .await;
@@ -223,14 +334,25 @@ async fn rate_limit_headers_and_githubs_403_when_exceeded() {
         assert_eq!(resp.header("x-ratelimit-remaining"), Some((3 - i).to_string().as_str()));
         assert_eq!(resp.header("x-ratelimit-used"), Some(i.to_string().as_str()));
         assert_eq!(resp.header("x-ratelimit-resource"), Some("core"));
-        assert_eq!(resp.header("x-ratelimit-reset"), Some((START + 3600).to_string().as_str()));
+        assert_eq!(
+            resp.header("x-ratelimit-reset"),
+            Some((START + 3600).to_string().as_str())
+        );
     }
     let over = api.get("/authorizations").auth(password("alice")).send().await;
     over.expect(403);
-    assert!(over.message().to_lowercase().starts_with("api rate limit exceeded"), "{}", over.message());
+    assert!(
+        over.message().to_lowercase().starts_with("api rate limit exceeded"),
+        "{}",
+        over.message()
+    );
     assert_eq!(over.header("x-ratelimit-remaining"), Some("0"));
     // Another user has their own budget.
-    api.get("/authorizations").auth(password("bob")).send().await.expect(200);
+    api.get("/authorizations")
+        .auth(password("bob"))
+        .send()
+        .await
+        .expect(200);
     // Anonymous requests count per IP.
     api.get("/").send().await.expect(200);
     api.get("/").send().await.expect(200);
@@ -239,15 +361,26 @@ async fn rate_limit_headers_and_githubs_403_when_exceeded() {
     assert!(anon.message().starts_with("API rate limit exceeded for 127.0.0.1."));
     // A new window.
     server.clock.advance(3600);
-    api.get("/authorizations").auth(password("alice")).send().await.expect(200);
+    api.get("/authorizations")
+        .auth(password("alice"))
+        .send()
+        .await
+        .expect(200);
 }
 
 #[tokio::test]
 async fn public_url_is_used_in_links_behind_a_proxy() {
-    let server = TestServer::start_with(Options { public_url: Some("https://git.example.com".into()), ..Options::default() }).await;
+    let server = TestServer::start_with(Options {
+        public_url: Some("https://git.example.com".into()),
+        ..Options::default()
+    })
+    .await;
     server.add_user("alice").await;
     let api = server.enterprise();
     assert_eq!(api.public_base, "https://git.example.com/api/v3");
     let created = api.create_pat("alice", "proxy", &[]).await;
-    assert_eq!(created["url"], format!("https://git.example.com/api/v3/authorizations/{}", created["id"]));
+    assert_eq!(
+        created["url"],
+        format!("https://git.example.com/api/v3/authorizations/{}", created["id"])
+    );
 }

@@ -31,7 +31,10 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
-            rate_limits: RateLimits { authenticated: 100_000, anonymous: 100_000 },
+            rate_limits: RateLimits {
+                authenticated: 100_000,
+                anonymous: 100_000,
+            },
             token_lifetime: None,
             lockout_threshold: 10,
             request_timeout: Duration::from_secs(30),
@@ -62,13 +65,21 @@ impl TestServer {
         let clock = Arc::new(ManualClock::at(START));
         let config = ServiceConfig {
             scopes: ScopeRegistry::default(),
-            lockout: grantd_core::store::LockoutPolicy { max_failures: options.lockout_threshold, ..Default::default() },
+            lockout: grantd_core::store::LockoutPolicy {
+                max_failures: options.lockout_threshold,
+                ..Default::default()
+            },
             token_lifetime: options.token_lifetime,
             ..ServiceConfig::default()
         };
         // A cheap Argon2id cost keeps the suite fast; the production cost is tested in grantd-core.
-        let policy = PasswordPolicy { memory_kib: 1024, iterations: 1, parallelism: 1 };
-        let services = grantd::server::services(store, clock.clone(), MasterKey::generate(), config, policy, 4).unwrap();
+        let policy = PasswordPolicy {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let services =
+            grantd::server::services(store, clock.clone(), MasterKey::generate(), config, policy, 4).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let url = format!("http://{addr}");
@@ -81,7 +92,13 @@ impl TestServer {
         };
         let state = AppState::new(services.clone(), http);
         tokio::spawn(grantd::server::serve(listener, state, std::future::pending()));
-        Self { url, public_url, clock, services, _dir: dir }
+        Self {
+            url,
+            public_url,
+            clock,
+            services,
+            _dir: dir,
+        }
     }
 
     /// The client on the github.com layout.
@@ -100,7 +117,15 @@ impl TestServer {
     }
 
     pub async fn add_user(&self, login: &str) {
-        self.services.add_user(login, SecretString::from(PASSWORD), Some(format!("{login}@example.com")), None).await.unwrap();
+        self.services
+            .add_user(
+                login,
+                SecretString::from(PASSWORD),
+                Some(format!("{login}@example.com")),
+                None,
+            )
+            .await
+            .unwrap();
     }
 
     /// Adds a user with two-factor on; returns the seed.
@@ -112,10 +137,13 @@ impl TestServer {
 
     /// Registers an app; returns (client_id, client_secret).
     pub async fn add_app(&self, name: &str) -> (String, String) {
-        let (app, secret) = self.services.add_app(name, "https://example.com/app", None).await.unwrap();
+        let (app, secret) = self
+            .services
+            .add_app(name, "https://example.com/app", None)
+            .await
+            .unwrap();
         (app.client_id.0, secret.expose().to_owned())
     }
-
 }
 
 /// How a request authenticates.
@@ -170,7 +198,12 @@ impl Resp {
     /// Asserts the status, showing the body on failure.
     #[track_caller]
     pub fn expect(&self, status: u16) -> &Self {
-        assert_eq!(self.status, status, "unexpected status; body: {}", String::from_utf8_lossy(&self.raw));
+        assert_eq!(
+            self.status,
+            status,
+            "unexpected status; body: {}",
+            String::from_utf8_lossy(&self.raw)
+        );
         self
     }
 
@@ -195,8 +228,15 @@ pub struct Req {
 
 impl Api {
     fn new(base: &str, public_base: &str) -> Self {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        Self { http, base: base.to_owned(), public_base: public_base.to_owned() }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Self {
+            http,
+            base: base.to_owned(),
+            public_base: public_base.to_owned(),
+        }
     }
 
     pub fn request(&self, method: Method, path: &str) -> Req {
@@ -229,11 +269,25 @@ impl Api {
 
     /// Creates a personal access token for `login` and returns the answer's body.
     pub async fn create_pat(&self, login: &str, note: &str, scopes: &[&str]) -> Value {
-        self.post("/authorizations").auth(password(login)).json(json!({"note": note, "scopes": scopes})).send().await.expect(201).body.clone()
+        self.post("/authorizations")
+            .auth(password(login))
+            .json(json!({"note": note, "scopes": scopes}))
+            .send()
+            .await
+            .expect(201)
+            .body
+            .clone()
     }
 
     /// Creates an OAuth-app token for `login` through get-or-create and returns the body.
-    pub async fn create_app_token(&self, login: &str, client_id: &str, secret: &str, fingerprint: &str, scopes: &[&str]) -> Value {
+    pub async fn create_app_token(
+        &self,
+        login: &str,
+        client_id: &str,
+        secret: &str,
+        fingerprint: &str,
+        scopes: &[&str],
+    ) -> Value {
         self.put(&format!("/authorizations/clients/{client_id}/{fingerprint}"))
             .auth(password(login))
             .json(json!({"client_secret": secret, "scopes": scopes}))
@@ -278,7 +332,11 @@ impl Req {
 
     pub async fn send(self) -> Resp {
         let url = format!("{}{}", self.api.base, self.path);
-        let mut rb = self.api.http.request(self.method.clone(), &url).header("User-Agent", "grantd-tests");
+        let mut rb = self
+            .api
+            .http
+            .request(self.method.clone(), &url)
+            .header("User-Agent", "grantd-tests");
         rb = match &self.auth {
             Auth::None => rb,
             Auth::Basic(u, p) => rb.basic_auth(u, Some(p)),
@@ -295,8 +353,17 @@ impl Req {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let raw = response.bytes().await.unwrap().to_vec();
-        let body = if raw.is_empty() { Value::Null } else { serde_json::from_slice(&raw).unwrap_or(Value::Null) };
-        let resp = Resp { status, headers, body, raw };
+        let body = if raw.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&raw).unwrap_or(Value::Null)
+        };
+        let resp = Resp {
+            status,
+            headers,
+            body,
+            raw,
+        };
         if self.check_schema && self.method != Method::HEAD {
             let path = self.path.split('?').next().unwrap_or("");
             validate(&self.method, path, &resp);
@@ -405,11 +472,21 @@ fn check_schema(method: &Method, path: &str, resp: &Resp) -> Result<(), String> 
                 match r.pointer("/content/application~1json/schema") {
                     Some(schema) => Some(convert(schema)),
                     None if resp.raw.is_empty() => None,
-                    None => return Err(format!("{method} {path} {}: the description has no body for this status", resp.status)),
+                    None => {
+                        return Err(format!(
+                            "{method} {path} {}: the description has no body for this status",
+                            resp.status
+                        ))
+                    }
                 }
             }
             None if resp.status >= 400 => Some(error_schema(resp.status)),
-            None => return Err(format!("{method} {path}: status {} is not in the description", resp.status)),
+            None => {
+                return Err(format!(
+                    "{method} {path}: status {} is not in the description",
+                    resp.status
+                ))
+            }
         },
         // Paths and methods the description does not have: the 404s of BEHAVIOR 20/23, and the
         // undocumented github3.py endpoint (BEHAVIOR 54), which answers 204.
@@ -432,7 +509,10 @@ fn check_schema(method: &Method, path: &str, resp: &Resp) -> Result<(), String> 
             .should_validate_formats(true)
             .build(&schema)
             .unwrap();
-        let errors: Vec<String> = validator.iter_errors(&resp.body).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&resp.body)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
         if !errors.is_empty() {
             return Err(format!(
                 "{method} {path} {}: answer does not match GitHub's schema: {errors:#?}\nbody: {}",
@@ -451,7 +531,12 @@ fn schema_validation_rejects_answers_that_break_the_description() {
         let raw = serde_json::to_vec(&body).unwrap();
         let mut headers = HeaderMap::new();
         headers.insert("content-type", "application/json; charset=utf-8".parse().unwrap());
-        Resp { status, headers, body, raw }
+        Resp {
+            status,
+            headers,
+            body,
+            raw,
+        }
     };
     let good = json!({
         "id": 1, "url": "http://h/authorizations/1", "scopes": ["repo"], "token": "", "token_last_eight": "12345678",
@@ -459,7 +544,10 @@ fn schema_validation_rejects_answers_that_break_the_description() {
         "note": "n", "note_url": null, "updated_at": "2011-09-06T17:26:27Z", "created_at": "2011-09-06T17:26:27Z",
         "fingerprint": null, "expires_at": null
     });
-    assert_eq!(check_schema(&Method::GET, "/authorizations/1", &resp(200, good.clone())), Ok(()));
+    assert_eq!(
+        check_schema(&Method::GET, "/authorizations/1", &resp(200, good.clone())),
+        Ok(())
+    );
     let mut missing = good.clone();
     missing.as_object_mut().unwrap().remove("token");
     assert!(check_schema(&Method::GET, "/authorizations/1", &resp(200, missing)).is_err());
@@ -472,7 +560,12 @@ fn schema_validation_rejects_answers_that_break_the_description() {
     assert!(check_schema(&Method::GET, "/authorizations", &resp(200, json!([good]))).is_ok());
     assert!(check_schema(&Method::GET, "/authorizations", &resp(200, json!({"not": "a list"}))).is_err());
     assert!(check_schema(&Method::GET, "/nope", &resp(404, json!({"message": 5}))).is_err());
-    assert!(check_schema(&Method::POST, "/authorizations", &resp(422, json!({"message": "Validation Failed"}))).is_err());
+    assert!(check_schema(
+        &Method::POST,
+        "/authorizations",
+        &resp(422, json!({"message": "Validation Failed"}))
+    )
+    .is_err());
 }
 
 /// Asserts the answer is GitHub's 404.
