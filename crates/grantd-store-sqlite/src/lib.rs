@@ -32,7 +32,10 @@ pub struct SqliteConfig {
 
 impl Default for SqliteConfig {
     fn default() -> Self {
-        Self { max_connections: 8, busy_timeout: Duration::from_secs(10) }
+        Self {
+            max_connections: 8,
+            busy_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -85,7 +88,10 @@ impl SqliteStore {
     /// Applies pending migrations. Fails if the database holds migrations this binary does not
     /// know (it was migrated by a newer grantd).
     pub async fn migrate(&self) -> Result<(), OpenError> {
-        MIGRATOR.run(&self.pool).await.map_err(|e| OpenError::Migrate(e.to_string()))
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| OpenError::Migrate(e.to_string()))
     }
 
     /// The underlying pool (for tools such as the benchmark seeder).
@@ -131,7 +137,9 @@ fn from_ts(secs: i64) -> OffsetDateTime {
 
 fn digest_of(row: &SqliteRow, col: &str) -> StoreResult<[u8; 32]> {
     let bytes: Vec<u8> = row.try_get(col).map_err(db)?;
-    bytes.try_into().map_err(|_| StoreError::Backend(format!("column {col} is not a 32-byte digest").into()))
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Backend(format!("column {col} is not a 32-byte digest").into()))
 }
 
 const USER_COLUMNS: &str = "id, login, email, name, password_hash, totp_sealed, totp_last_step, failed_logins, \
@@ -234,7 +242,10 @@ fn grant_from(row: &SqliteRow) -> StoreResult<Grant> {
 }
 
 fn page_bounds(page: PageRequest) -> (i64, i64) {
-    (i64::from(page.per_page), i64::try_from(page.offset()).unwrap_or(i64::MAX))
+    (
+        i64::from(page.per_page),
+        i64::try_from(page.offset()).unwrap_or(i64::MAX),
+    )
 }
 
 // ---- transaction helpers -----------------------------------------------------------------
@@ -370,20 +381,31 @@ async fn insert_authorization(tx: &mut Tx, new: &NewAuthorization) -> StoreResul
 }
 
 /// The live authorization of `app` whose token is `digest`, in a transaction.
-async fn live_app_token(tx: &mut Tx, app: AppId, digest: &TokenDigest, now: OffsetDateTime) -> StoreResult<Authorization> {
-    let row = sqlx::query(&format!("{AUTH_SELECT} WHERE a.token_digest = ? AND a.app_id = ? AND {LIVE}"))
-        .bind(&digest.0[..])
-        .bind(app.0)
-        .bind(ts(now))
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db)?
-        .ok_or(StoreError::NotFound)?;
+async fn live_app_token(
+    tx: &mut Tx,
+    app: AppId,
+    digest: &TokenDigest,
+    now: OffsetDateTime,
+) -> StoreResult<Authorization> {
+    let row = sqlx::query(&format!(
+        "{AUTH_SELECT} WHERE a.token_digest = ? AND a.app_id = ? AND {LIVE}"
+    ))
+    .bind(&digest.0[..])
+    .bind(app.0)
+    .bind(ts(now))
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db)?
+    .ok_or(StoreError::NotFound)?;
     authorization_from(&row)
 }
 
 async fn delete_authorization_row(tx: &mut Tx, id: i64) -> StoreResult<()> {
-    sqlx::query("DELETE FROM authorizations WHERE id = ?").bind(id).execute(&mut **tx).await.map_err(db)?;
+    sqlx::query("DELETE FROM authorizations WHERE id = ?")
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
     Ok(())
 }
 
@@ -440,7 +462,10 @@ impl UserStore for SqliteStore {
     }
 
     async fn count_users(&self) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await.map_err(db)?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -469,7 +494,11 @@ impl UserStore for SqliteStore {
     }
 
     async fn delete_user(&self, id: UserId) -> StoreResult<()> {
-        let done = sqlx::query("DELETE FROM users WHERE id = ?").bind(id.0).execute(&self.pool).await.map_err(db)?;
+        let done = sqlx::query("DELETE FROM users WHERE id = ?")
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
         found(done.rows_affected())
     }
 
@@ -579,7 +608,11 @@ impl AppStore for SqliteStore {
     }
 
     async fn delete_app(&self, id: AppId) -> StoreResult<()> {
-        let done = sqlx::query("DELETE FROM apps WHERE id = ?").bind(id.0).execute(&self.pool).await.map_err(db)?;
+        let done = sqlx::query("DELETE FROM apps WHERE id = ?")
+            .bind(id.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
         found(done.rows_affected())
     }
 }
@@ -590,7 +623,15 @@ impl AuthorizationStore for SqliteStore {
         let mut tx = self.write_tx().await?;
         purge_expired(&mut tx, new.user_id, new.now).await?;
         let app = new.app.as_ref().map(|a| a.id);
-        check_unique(&mut tx, new.user_id, app, new.note.as_deref(), new.fingerprint.as_deref(), None).await?;
+        check_unique(
+            &mut tx,
+            new.user_id,
+            app,
+            new.note.as_deref(),
+            new.fingerprint.as_deref(),
+            None,
+        )
+        .await?;
         let created = insert_authorization(&mut tx, &new).await?;
         tx.commit().await.map_err(db)?;
         Ok(created)
@@ -617,7 +658,12 @@ impl AuthorizationStore for SqliteStore {
         Ok(result)
     }
 
-    async fn authorization(&self, user: UserId, id: AuthorizationId, now: OffsetDateTime) -> StoreResult<Option<Authorization>> {
+    async fn authorization(
+        &self,
+        user: UserId,
+        id: AuthorizationId,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<Authorization>> {
         sqlx::query(&format!("{AUTH_SELECT} WHERE a.id = ? AND a.user_id = ? AND {LIVE}"))
             .bind(id.0)
             .bind(user.0)
@@ -647,16 +693,21 @@ impl AuthorizationStore for SqliteStore {
             .fetch_one(&mut *conn)
             .await
             .map_err(db)?;
-        let rows = sqlx::query(&format!("{AUTH_SELECT} WHERE {filter} ORDER BY a.id LIMIT ?4 OFFSET ?5"))
-            .bind(user.0)
-            .bind(app.map(|a| a.0))
-            .bind(ts(now))
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db)?;
-        Ok(Page { items: rows.iter().map(authorization_from).collect::<StoreResult<_>>()?, total: u64::try_from(total).unwrap_or(0) })
+        let rows = sqlx::query(&format!(
+            "{AUTH_SELECT} WHERE {filter} ORDER BY a.id LIMIT ?4 OFFSET ?5"
+        ))
+        .bind(user.0)
+        .bind(app.map(|a| a.0))
+        .bind(ts(now))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        Ok(Page {
+            items: rows.iter().map(authorization_from).collect::<StoreResult<_>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 
     async fn update_authorization(
@@ -667,6 +718,8 @@ impl AuthorizationStore for SqliteStore {
         now: OffsetDateTime,
     ) -> StoreResult<Authorization> {
         let mut tx = self.write_tx().await?;
+        // An expired token must not keep its note or fingerprint from a live one (BEHAVIOR 78).
+        purge_expired(&mut tx, user, now).await?;
         let current = sqlx::query(&format!("{AUTH_SELECT} WHERE a.id = ? AND a.user_id = ? AND {LIVE}"))
             .bind(id.0)
             .bind(user.0)
@@ -719,7 +772,11 @@ impl AuthorizationStore for SqliteStore {
         tx.commit().await.map_err(db)
     }
 
-    async fn authorization_by_token(&self, digest: &TokenDigest, now: OffsetDateTime) -> StoreResult<Option<(Authorization, User)>> {
+    async fn authorization_by_token(
+        &self,
+        digest: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(Authorization, User)>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         let Some(row) = sqlx::query(&format!("{AUTH_SELECT} WHERE a.token_digest = ? AND {LIVE}"))
             .bind(&digest.0[..])
@@ -773,8 +830,16 @@ impl AuthorizationStore for SqliteStore {
 
     async fn delete_app_tokens(&self, app: AppId) -> StoreResult<u64> {
         let mut tx = self.write_tx().await?;
-        let done = sqlx::query("DELETE FROM authorizations WHERE app_id = ?").bind(app.0).execute(&mut *tx).await.map_err(db)?;
-        sqlx::query("DELETE FROM grants WHERE app_id = ?").bind(app.0).execute(&mut *tx).await.map_err(db)?;
+        let done = sqlx::query("DELETE FROM authorizations WHERE app_id = ?")
+            .bind(app.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("DELETE FROM grants WHERE app_id = ?")
+            .bind(app.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         tx.commit().await.map_err(db)?;
         Ok(done.rows_affected())
     }
@@ -782,7 +847,13 @@ impl AuthorizationStore for SqliteStore {
 
 #[async_trait]
 impl GrantStore for SqliteStore {
-    async fn list_grants(&self, user: UserId, app: Option<AppId>, page: PageRequest, now: OffsetDateTime) -> StoreResult<Page<Grant>> {
+    async fn list_grants(
+        &self,
+        user: UserId,
+        app: Option<AppId>,
+        page: PageRequest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Page<Grant>> {
         let filter = format!("g.user_id = ?2 AND (?3 IS NULL OR g.app_id = ?3) AND {GRANT_LIVE}");
         let (limit, offset) = page_bounds(page);
         let mut conn = self.pool.acquire().await.map_err(db)?;
@@ -793,29 +864,36 @@ impl GrantStore for SqliteStore {
             .fetch_one(&mut *conn)
             .await
             .map_err(db)?;
-        let rows = sqlx::query(&format!("{GRANT_SELECT} WHERE {filter} ORDER BY g.id LIMIT ?4 OFFSET ?5"))
-            .bind(ts(now))
-            .bind(user.0)
-            .bind(app.map(|a| a.0))
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db)?;
-        Ok(Page { items: rows.iter().map(grant_from).collect::<StoreResult<_>>()?, total: u64::try_from(total).unwrap_or(0) })
+        let rows = sqlx::query(&format!(
+            "{GRANT_SELECT} WHERE {filter} ORDER BY g.id LIMIT ?4 OFFSET ?5"
+        ))
+        .bind(ts(now))
+        .bind(user.0)
+        .bind(app.map(|a| a.0))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        Ok(Page {
+            items: rows.iter().map(grant_from).collect::<StoreResult<_>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 
     async fn grant(&self, user: UserId, id: GrantId, now: OffsetDateTime) -> StoreResult<Option<Grant>> {
-        sqlx::query(&format!("{GRANT_SELECT} WHERE g.id = ?2 AND g.user_id = ?3 AND {GRANT_LIVE}"))
-            .bind(ts(now))
-            .bind(id.0)
-            .bind(user.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?
-            .as_ref()
-            .map(grant_from)
-            .transpose()
+        sqlx::query(&format!(
+            "{GRANT_SELECT} WHERE g.id = ?2 AND g.user_id = ?3 AND {GRANT_LIVE}"
+        ))
+        .bind(ts(now))
+        .bind(id.0)
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(grant_from)
+        .transpose()
     }
 
     async fn delete_grant(&self, user: UserId, id: GrantId) -> StoreResult<()> {
@@ -833,7 +911,11 @@ impl GrantStore for SqliteStore {
         let mut tx = self.write_tx().await?;
         let current = live_app_token(&mut tx, app, digest, now).await?;
         let grant = current.grant_id.ok_or(StoreError::NotFound)?;
-        sqlx::query("DELETE FROM grants WHERE id = ?").bind(grant.0).execute(&mut *tx).await.map_err(db)?;
+        sqlx::query("DELETE FROM grants WHERE id = ?")
+            .bind(grant.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         tx.commit().await.map_err(db)
     }
 }
