@@ -126,7 +126,7 @@ pub struct AuthApp(pub AppCredentials);
 #[derive(Debug, Clone)]
 pub enum Identity {
     /// A user.
-    User(AuthUser),
+    User(Box<AuthUser>),
     /// An OAuth app.
     App(AuthApp),
     /// No one (a public path).
@@ -161,13 +161,7 @@ pub async fn authenticate(
                 Ok(_) => Err(ApiError::TokenNotAllowed),
                 Err(e) => Err(e.into()),
             },
-            Credentials::Basic { user, password } => {
-                let outcome = services.login(&user, password, otp).await?;
-                Ok(Identity::User(AuthUser {
-                    user: outcome.user,
-                    token: None,
-                }))
-            }
+            Credentials::Basic { user, password } => password_identity(services, &user, password, otp).await,
         },
         PathAuth::App(path_client_id) => match creds {
             Credentials::Missing => Err(ApiError::RequiresAuthentication),
@@ -189,11 +183,7 @@ pub async fn authenticate(
                 } else if Services::looks_like_token(secret) {
                     token_identity(services, secret, Some(&user)).await
                 } else {
-                    let outcome = services.login(&user, password, otp).await?;
-                    Ok(Identity::User(AuthUser {
-                        user: outcome.user,
-                        token: None,
-                    }))
+                    password_identity(services, &user, password, otp).await
                 }
             }
         },
@@ -206,10 +196,24 @@ async fn token_identity(services: &Services, token: &str, login: Option<&str>) -
     if login.is_some_and(|l| !l.eq_ignore_ascii_case(&user.login)) {
         return Err(ApiError::BadCredentials);
     }
-    Ok(Identity::User(AuthUser {
+    Ok(Identity::User(Box::new(AuthUser {
         user,
         token: Some(authorization),
-    }))
+    })))
+}
+
+/// A password login's identity.
+async fn password_identity(
+    services: &Services,
+    login: &str,
+    password: SecretString,
+    otp: Option<&str>,
+) -> Result<Identity, ApiError> {
+    let outcome = services.login(login, password, otp).await?;
+    Ok(Identity::User(Box::new(AuthUser {
+        user: outcome.user,
+        token: None,
+    })))
 }
 
 #[cfg(test)]

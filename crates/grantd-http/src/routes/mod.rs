@@ -25,7 +25,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Identity>() {
-            Some(Identity::User(user)) => Ok(Self(user.clone())),
+            Some(Identity::User(user)) => Ok(Self(AuthUser::clone(user))),
             _ => Err(ApiError::RequiresAuthentication),
         }
     }
