@@ -5,8 +5,8 @@
 //! upserts and conditional updates, never by in-process state.
 
 use crate::model::{
-    App, AppId, Authorization, AuthorizationId, AuthorizationUpdate, ClientId, Grant, GrantId, NewApp,
-    NewAuthorization, NewUser, Page, PageRequest, User, UserId,
+    App, AppId, Authorization, AuthorizationId, AuthorizationUpdate, Grant, GrantId, NewApp, NewAuthorization, NewUser,
+    Page, PageRequest, User, UserId,
 };
 use crate::secret::TokenDigest;
 use async_trait::async_trait;
@@ -25,6 +25,8 @@ pub enum Conflict {
     Fingerprint,
     /// The token digest exists (a collision of random tokens; retry with a new token).
     Token,
+    /// An import's target already holds users or apps.
+    NotEmpty,
 }
 
 /// A storage failure.
@@ -194,6 +196,36 @@ pub trait GrantStore: Send + Sync {
     async fn delete_grant_by_token(&self, app: AppId, digest: &TokenDigest, now: OffsetDateTime) -> StoreResult<()>;
 }
 
+/// A grant as stored (its scopes are derived from its tokens).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRow {
+    /// Grant id.
+    pub id: GrantId,
+    /// Owner.
+    pub user_id: UserId,
+    /// The app.
+    pub app_id: AppId,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    pub updated_at: OffsetDateTime,
+}
+
+/// Every row of a store, for copying an installation to another database (`grantd copy`).
+/// Secrets stay as stored: digests, hashes, and TOTP seeds sealed with the master key (which
+/// must therefore come along). Failed-login counters are not copied.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Users, by id.
+    pub users: Vec<User>,
+    /// Apps, by id.
+    pub apps: Vec<App>,
+    /// Grants, by id.
+    pub grants: Vec<GrantRow>,
+    /// Authorizations (expired ones included), by id.
+    pub authorizations: Vec<Authorization>,
+}
+
 /// Everything grantd stores, as one object (`Arc<dyn Store>`).
 #[async_trait]
 pub trait Store: UserStore + AppStore + AuthorizationStore + GrantStore + std::fmt::Debug {
@@ -201,7 +233,13 @@ pub trait Store: UserStore + AppStore + AuthorizationStore + GrantStore + std::f
     async fn ping(&self) -> StoreResult<()>;
 }
 
-/// Finds an app by client id; a helper shared by services.
-pub async fn require_app(store: &dyn Store, client_id: &ClientId) -> StoreResult<App> {
-    store.app_by_client_id(&client_id.0).await?.ok_or(StoreError::NotFound)
+/// Copying a whole installation between stores (`grantd copy`).
+#[async_trait]
+pub trait SnapshotStore: Send + Sync {
+    /// Reads every row, in one consistent transaction.
+    async fn export(&self) -> StoreResult<Snapshot>;
+
+    /// Writes `snapshot` into this store, keeping every id, in one transaction. Refused with
+    /// `StoreError::Conflict(Conflict::NotEmpty)` unless the store holds no user and no app.
+    async fn import(&self, snapshot: &Snapshot) -> StoreResult<()>;
 }

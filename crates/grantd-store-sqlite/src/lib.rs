@@ -11,7 +11,8 @@ use grantd_core::model::{
 };
 use grantd_core::secret::TokenDigest;
 use grantd_core::store::{
-    AppStore, AuthorizationStore, Conflict, GrantStore, LockoutPolicy, Store, StoreError, StoreResult, UserStore,
+    AppStore, AuthorizationStore, Conflict, GrantRow, GrantStore, LockoutPolicy, Snapshot, SnapshotStore, Store,
+    StoreError, StoreResult, UserStore,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, SqlitePool, Transaction};
@@ -925,5 +926,137 @@ impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db)?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl SnapshotStore for SqliteStore {
+    async fn export(&self) -> StoreResult<Snapshot> {
+        // A write transaction, so the four reads see one state of the database.
+        let mut tx = self.write_tx().await?;
+        let users = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(user_from)
+            .collect::<StoreResult<_>>()?;
+        let apps = sqlx::query(&format!("SELECT {APP_COLUMNS} FROM apps ORDER BY id"))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(app_from)
+            .collect::<StoreResult<_>>()?;
+        let grants = sqlx::query("SELECT id, user_id, app_id, created_at, updated_at FROM grants ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|row| {
+                Ok(GrantRow {
+                    id: GrantId(row.try_get("id").map_err(db)?),
+                    user_id: UserId(row.try_get("user_id").map_err(db)?),
+                    app_id: AppId(row.try_get("app_id").map_err(db)?),
+                    created_at: from_ts(row.try_get("created_at").map_err(db)?),
+                    updated_at: from_ts(row.try_get("updated_at").map_err(db)?),
+                })
+            })
+            .collect::<StoreResult<_>>()?;
+        let authorizations = sqlx::query(&format!("{AUTH_SELECT} ORDER BY a.id"))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(authorization_from)
+            .collect::<StoreResult<_>>()?;
+        tx.commit().await.map_err(db)?;
+        Ok(Snapshot {
+            users,
+            apps,
+            grants,
+            authorizations,
+        })
+    }
+
+    async fn import(&self, snapshot: &Snapshot) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        let rows: i64 = sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM apps)")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        if rows > 0 {
+            return Err(StoreError::Conflict(Conflict::NotEmpty));
+        }
+        for u in &snapshot.users {
+            sqlx::query(
+                "INSERT INTO users (id, login, login_key, email, name, password_hash, totp_sealed, totp_last_step, \
+                 created_at, updated_at) VALUES (?1, ?2, lower(?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .bind(u.id.0)
+            .bind(&u.login)
+            .bind(&u.email)
+            .bind(&u.name)
+            .bind(&u.password_hash)
+            .bind(&u.totp_sealed)
+            .bind(u.totp_last_step)
+            .bind(ts(u.created_at))
+            .bind(ts(u.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        for a in &snapshot.apps {
+            sqlx::query(
+                "INSERT INTO apps (id, client_id, client_secret_digest, name, url, callback_url, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(a.id.0)
+            .bind(&a.client_id.0)
+            .bind(&a.client_secret_digest[..])
+            .bind(&a.name)
+            .bind(&a.url)
+            .bind(&a.callback_url)
+            .bind(ts(a.created_at))
+            .bind(ts(a.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        for g in &snapshot.grants {
+            sqlx::query("INSERT INTO grants (id, user_id, app_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")
+                .bind(g.id.0)
+                .bind(g.user_id.0)
+                .bind(g.app_id.0)
+                .bind(ts(g.created_at))
+                .bind(ts(g.updated_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        for a in &snapshot.authorizations {
+            sqlx::query(
+                "INSERT INTO authorizations (id, user_id, app_id, grant_id, token_digest, token_last_eight, scopes, \
+                 note, note_url, fingerprint, created_at, updated_at, expires_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(a.id.0)
+            .bind(a.user_id.0)
+            .bind(a.app.as_ref().map(|p| p.id.0))
+            .bind(a.grant_id.map(|g| g.0))
+            .bind(&a.token_digest.0[..])
+            .bind(&a.token_last_eight)
+            .bind(a.scopes.to_storage())
+            .bind(&a.note)
+            .bind(&a.note_url)
+            .bind(&a.fingerprint)
+            .bind(ts(a.created_at))
+            .bind(ts(a.updated_at))
+            .bind(a.expires_at.map(ts))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
     }
 }

@@ -31,12 +31,22 @@ use tokio::sync::Barrier;
 /// throw-away database) kept alive until the test ends. The calling crate needs `tokio` (with the
 /// `macros` and `rt-multi-thread` features) among its dev-dependencies.
 ///
+/// `conformance_tests!(optional: $make)` is the same suite for a store that needs an outside
+/// server: `$make` returns a future of `Option<(Arc<dyn Store>, G)>`, and `None` (no server
+/// configured; `$make` says so loudly on stderr) ends each test at once, without failing.
+///
 /// Besides the properties, it expands to a test that fails when a property of this crate is
 /// missing from the list below, so a new property cannot be written and silently never run.
 #[macro_export]
 macro_rules! conformance_tests {
+    (optional: $make:expr) => {
+        $crate::conformance_tests!(@list optional $make);
+    };
     ($make:expr) => {
-        $crate::conformance_tests!(@expand $make;
+        $crate::conformance_tests!(@list required $make);
+    };
+    (@list $mode:ident $make:expr) => {
+        $crate::conformance_tests!(@expand $mode $make;
             current_thread: [
                 user_login_is_case_insensitive_and_unique,
                 users_are_listed_by_id_and_counted,
@@ -82,22 +92,37 @@ macro_rules! conformance_tests {
             ];
         );
     };
-    (@expand $make:expr;
+    (@open required $make:expr) => {
+        ::std::option::Option::Some(($make)().await)
+    };
+    (@open optional $make:expr) => {
+        ($make)().await
+    };
+    (@expand $mode:ident $make:expr;
         current_thread: [$($single:ident),* $(,)?];
         multi_thread: [$($multi:ident),* $(,)?];
     ) => {
         $(
             #[::tokio::test]
             async fn $single() {
-                let (store, _guard) = ($make)().await;
+                let opened = $crate::conformance_tests!(@open $mode $make);
+                let ::std::option::Option::Some((store, guard)) = opened else {
+                    return;
+                };
                 $crate::$single(store).await;
+                // The store is gone (the property took it); only now is the guard dropped.
+                drop(guard);
             }
         )*
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $multi() {
-                let (store, _guard) = ($make)().await;
+                let opened = $crate::conformance_tests!(@open $mode $make);
+                let ::std::option::Option::Some((store, guard)) = opened else {
+                    return;
+                };
                 $crate::$multi(store).await;
+                drop(guard);
             }
         )*
         #[test]
