@@ -98,6 +98,9 @@ pub fn credentials(headers: &HeaderMap) -> Credentials {
         let Some((user, password)) = decoded.split_once(':') else {
             return Credentials::Malformed;
         };
+        if user.contains('\0') {
+            return Credentials::Malformed;
+        }
         return Credentials::Basic {
             user: user.to_owned(),
             password: SecretString::from(password.to_owned()),

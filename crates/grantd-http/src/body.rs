@@ -44,7 +44,7 @@ impl JsonObject {
     pub fn string(&self, key: &'static str) -> Result<Option<String>, ApiError> {
         match self.0.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::String(s)) => no_nul(key, s).map(|s| Some(s.to_owned())),
             Some(_) => Err(ApiError::invalid_field(key, format!("{key} must be a string"))),
         }
     }
@@ -63,7 +63,7 @@ impl JsonObject {
                 items
                     .iter()
                     .map(|v| match v {
-                        Value::String(s) => Ok(s.clone()),
+                        Value::String(s) => no_nul(key, s).map(str::to_owned),
                         _ => Err(ApiError::invalid_field(key, format!("{key} must be a list of strings"))),
                     })
                     .collect::<Result<Vec<_>, _>>()
@@ -71,6 +71,19 @@ impl JsonObject {
             }
             Some(_) => Err(ApiError::invalid_field(key, format!("{key} must be a list of strings"))),
         }
+    }
+}
+
+/// Text with a NUL character is refused: no GitHub field can hold one, and PostgreSQL cannot
+/// store it.
+fn no_nul<'a>(key: &'static str, s: &'a str) -> Result<&'a str, ApiError> {
+    if s.contains('\0') {
+        Err(ApiError::invalid_field(
+            key,
+            format!("{key} must not contain NUL characters"),
+        ))
+    } else {
+        Ok(s)
     }
 }
 

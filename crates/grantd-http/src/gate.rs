@@ -63,6 +63,10 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
     let path = req.uri().path().to_owned();
+    if path.contains("%00") {
+        // No resource has a NUL character in its name (and PostgreSQL cannot look one up).
+        return ApiError::NotFound.into_response();
+    }
     let admitted = admit(&state, req.headers(), &path, ip).await;
     let (mut response, identity, rate) = match admitted {
         Ok((identity, rate)) => {

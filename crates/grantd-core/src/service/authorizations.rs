@@ -191,17 +191,11 @@ impl Services {
         client_id: Option<&str>,
         page: PageRequest,
     ) -> ServiceResult<Page<Authorization>> {
-        let app = match client_id.map(str::trim).filter(|c| !c.is_empty()) {
-            Some(id) => match self.store.app_by_client_id(id).await? {
-                Some(app) => Some(app.id),
-                None => {
-                    return Ok(Page {
-                        items: Vec::new(),
-                        total: 0,
-                    })
-                }
-            },
-            None => None,
+        let Some(app) = self.app_filter(client_id).await? else {
+            return Ok(Page {
+                items: Vec::new(),
+                total: 0,
+            });
         };
         Ok(self
             .store
@@ -311,7 +305,7 @@ fn conflict_error(c: Conflict) -> ServiceError {
     let field = match c {
         Conflict::Note => "description",
         Conflict::Fingerprint => "fingerprint",
-        Conflict::Login | Conflict::ClientId | Conflict::Token => {
+        Conflict::Login | Conflict::ClientId | Conflict::Token | Conflict::NotEmpty => {
             return ServiceError::Internal(format!("unexpected conflict {c:?}"));
         }
     };

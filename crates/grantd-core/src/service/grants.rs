@@ -14,17 +14,11 @@ impl Services {
         client_id: Option<&str>,
         page: PageRequest,
     ) -> ServiceResult<Page<Grant>> {
-        let app = match client_id.map(str::trim).filter(|c| !c.is_empty()) {
-            Some(id) => match self.store.app_by_client_id(id).await? {
-                Some(app) => Some(app.id),
-                None => {
-                    return Ok(Page {
-                        items: Vec::new(),
-                        total: 0,
-                    })
-                }
-            },
-            None => None,
+        let Some(app) = self.app_filter(client_id).await? else {
+            return Ok(Page {
+                items: Vec::new(),
+                total: 0,
+            });
         };
         Ok(self.store.list_grants(user.id, app, page, self.clock.now()).await?)
     }

@@ -185,6 +185,17 @@ impl Services {
         &self.config
     }
 
+    /// Resolves a `?client_id=` filter (BEHAVIOR 43, 49): `Some(None)` for no filter,
+    /// `Some(Some(app))` for a known app, `None` for an unknown app (an empty list).
+    async fn app_filter(&self, client_id: Option<&str>) -> ServiceResult<Option<Option<crate::model::AppId>>> {
+        match client_id.map(str::trim).filter(|c| !c.is_empty()) {
+            None => Ok(Some(None)),
+            // A NUL character cannot be in any client id (nor be looked up in PostgreSQL).
+            Some(id) if id.contains('\0') => Ok(None),
+            Some(id) => Ok(self.store.app_by_client_id(id).await?.map(|app| Some(app.id))),
+        }
+    }
+
     fn expiry(&self, now: time::OffsetDateTime) -> Option<time::OffsetDateTime> {
         self.config.token_lifetime.map(|d| now + d)
     }
