@@ -22,7 +22,7 @@ use std::time::Duration;
 #[derive(Debug, Parser)]
 #[command(name = "grantd", version, about)]
 pub struct Cli {
-    /// Database URL: `sqlite://PATH` (created and migrated on start).
+    /// Database URL: `sqlite://PATH` or `postgres://USER@HOST/DB` (created/migrated on start).
     #[arg(long, global = true, env = "GRANTD_DATABASE_URL", default_value = server::DEFAULT_DATABASE_URL)]
     pub database_url: String,
 
@@ -34,6 +34,18 @@ pub struct Cli {
     /// The master key itself, in hexadecimal (overrides --master-key-file).
     #[arg(long, global = true, env = "GRANTD_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<String>,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, global = true, env = "GRANTD_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+
+    /// How long a request waits for a database connection (SQLite: for a write lock).
+    #[arg(long, global = true, env = "GRANTD_DB_ACQUIRE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub db_acquire_timeout: Duration,
+
+    /// How long connecting to PostgreSQL may take before grantd gives up.
+    #[arg(long, global = true, env = "GRANTD_DB_CONNECT_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub db_connect_timeout: Duration,
 
     /// Print machine-readable JSON.
     #[arg(long, global = true)]
@@ -57,6 +69,13 @@ pub enum Command {
     /// Manage OAuth apps.
     #[command(subcommand)]
     App(AppCommand),
+    /// Copy everything from --database-url into another, empty database (for example from
+    /// SQLite to PostgreSQL). Stop grantd first; keep the same master key.
+    Copy {
+        /// The target database URL; it is created or migrated, and must hold no user and no app.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 /// Settings of `grantd serve`.
@@ -184,7 +203,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Serve(args) => serve(&cli, args).await,
         Command::Migrate => {
-            server::open_store(&cli.database_url).await?;
+            server::open_store(&cli.database_url, &db_options(&cli)).await?;
             say(
                 &cli,
                 &format!("database {} is up to date", redact_url(&cli.database_url)),
@@ -193,12 +212,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(cmd) => user(&cli, cmd).await,
+        Command::Copy { to } => copy(&cli, to).await,
         Command::App(cmd) => app(&cli, cmd).await,
     }
 }
 
+fn db_options(cli: &Cli) -> server::DbOptions {
+    server::DbOptions {
+        max_connections: cli.db_max_connections,
+        acquire_timeout: cli.db_acquire_timeout,
+        connect_timeout: cli.db_connect_timeout,
+    }
+}
+
 async fn admin_services(cli: &Cli) -> anyhow::Result<Services> {
-    let store = server::open_store(&cli.database_url).await?;
+    let store = server::open_store(&cli.database_url, &db_options(cli)).await?;
     let key = master_key(cli)?;
     server::services(
         store,
@@ -215,12 +243,12 @@ fn master_key(cli: &Cli) -> anyhow::Result<grantd_core::secret::MasterKey> {
         .master_key_file
         .clone()
         .or_else(|| server::default_key_file(&cli.database_url));
-    server::load_master_key(cli.master_key.as_deref(), file.as_deref())
+    server::load_master_key(&cli.database_url, cli.master_key.as_deref(), file.as_deref())
 }
 
 async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     init_logging(&args.log_format);
-    let store = server::open_store(&cli.database_url).await?;
+    let store = server::open_store(&cli.database_url, &db_options(cli)).await?;
     let key = master_key(cli)?;
     let config = ServiceConfig {
         scopes: ScopeRegistry::new(args.extra_scopes.iter().map(|s| s.trim().to_owned())),
@@ -267,6 +295,43 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     };
     tracing::info!(listen = %local, public_url = %public_url, database = %redact_url(&cli.database_url), "grantd is serving");
     server::serve(listener, AppState::new(services, http), server::shutdown_signal()).await
+}
+
+async fn copy(cli: &Cli, to: &str) -> anyhow::Result<()> {
+    if to == cli.database_url {
+        bail!("--to names the database being copied");
+    }
+    let source = server::open_full_store(&cli.database_url, &db_options(cli)).await?;
+    let target = server::open_full_store(to, &db_options(cli)).await?;
+    let snapshot = source.export().await.context("reading the source database")?;
+    target.import(&snapshot).await.map_err(|e| match e {
+        grantd_core::store::StoreError::Conflict(grantd_core::store::Conflict::NotEmpty) => {
+            anyhow::anyhow!(
+                "the target database {} already holds users or apps; copy only into an empty one",
+                redact_url(to)
+            )
+        }
+        other => anyhow::anyhow!("writing the target database: {other}"),
+    })?;
+    let counts = json!({
+        "users": snapshot.users.len(),
+        "apps": snapshot.apps.len(),
+        "grants": snapshot.grants.len(),
+        "authorizations": snapshot.authorizations.len(),
+    });
+    say(
+        cli,
+        &format!(
+            "copied {} users, {} apps, {} grants and {} authorizations to {}",
+            snapshot.users.len(),
+            snapshot.apps.len(),
+            snapshot.grants.len(),
+            snapshot.authorizations.len(),
+            redact_url(to)
+        ),
+        counts,
+    );
+    Ok(())
 }
 
 fn init_logging(format: &str) {

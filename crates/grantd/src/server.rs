@@ -4,29 +4,79 @@ use anyhow::{bail, Context};
 use grantd_core::clock::Clock;
 use grantd_core::secret::{MasterKey, PasswordHasher, PasswordPolicy};
 use grantd_core::service::{ServiceConfig, Services};
-use grantd_core::store::Store;
+use grantd_core::store::{SnapshotStore, Store};
 use grantd_http::{AppState, HttpConfig};
+use grantd_store_postgres::{PgConfig, PgStore};
 use grantd_store_sqlite::{SqliteConfig, SqliteStore};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// The database grantd uses when none is configured.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://grantd-data/grantd.db";
 
-/// Opens the store at `url` and applies its migrations.
-pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+/// Connection-pool settings, shared by both stores.
+#[derive(Debug, Clone, Copy)]
+pub struct DbOptions {
+    /// Largest number of pooled connections.
+    pub max_connections: u32,
+    /// How long a request waits for a free connection (and SQLite for a lock).
+    pub acquire_timeout: Duration,
+    /// How long connecting to PostgreSQL may take before `serve` gives up.
+    pub connect_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Whether `url` names a PostgreSQL database.
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres:") || url.starts_with("postgresql:")
+}
+
+/// A store that can also be copied whole.
+pub trait FullStore: Store + SnapshotStore {}
+impl<T: Store + SnapshotStore> FullStore for T {}
+
+/// Opens the store at `url` (`sqlite://…` or `postgres://…`) and applies its migrations. An
+/// unreachable database or a schema newer than this binary is an error, never a hang.
+pub async fn open_store(url: &str, options: &DbOptions) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(open_full_store(url, options).await?)
+}
+
+/// [`open_store`], with the copying interface too.
+pub async fn open_full_store(url: &str, options: &DbOptions) -> anyhow::Result<Arc<dyn FullStore>> {
     if url.starts_with("sqlite:") {
-        let store = SqliteStore::open(url, &SqliteConfig::default()).await?;
+        let config = SqliteConfig {
+            max_connections: options.max_connections,
+            busy_timeout: options.acquire_timeout,
+        };
+        let store = SqliteStore::open(url, &config).await?;
         store.migrate().await?;
         return Ok(Arc::new(store));
     }
-    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        bail!("PostgreSQL is not supported by this version of grantd; use a sqlite:// database URL");
+    if is_postgres(url) {
+        let config = PgConfig {
+            max_connections: options.max_connections,
+            acquire_timeout: options.acquire_timeout,
+            connect_timeout: options.connect_timeout,
+            ..PgConfig::default()
+        };
+        let store = PgStore::open(url, &config).await?;
+        store.migrate().await?;
+        return Ok(Arc::new(store));
     }
-    bail!("unsupported database URL {url:?}: expected sqlite://PATH");
+    bail!("unsupported database URL {url:?}: expected sqlite://PATH or postgres://…");
 }
 
 /// Where the master key lives when not configured: beside the SQLite file.
@@ -43,13 +93,19 @@ pub fn default_key_file(database_url: &str) -> Option<PathBuf> {
 }
 
 /// Loads the key that seals TOTP seeds: from `hex` if given, else from `file` (created with a
-/// new random key, readable by its owner only, when missing). With neither, an in-memory
-/// database gets an ephemeral key.
-pub fn load_master_key(hex: Option<&str>, file: Option<&Path>) -> anyhow::Result<MasterKey> {
+/// new random key, readable by its owner only, when missing). With neither, an in-memory SQLite
+/// database gets an ephemeral key; PostgreSQL needs one configured, the same on every instance.
+pub fn load_master_key(database_url: &str, hex: Option<&str>, file: Option<&Path>) -> anyhow::Result<MasterKey> {
     if let Some(hex) = hex {
         return MasterKey::from_hex(hex).context("GRANTD_MASTER_KEY");
     }
     let Some(file) = file else {
+        if is_postgres(database_url) {
+            bail!(
+                "with PostgreSQL, set --master-key-file or GRANTD_MASTER_KEY to the same key on every instance \
+                 (64 hexadecimal characters, e.g. from: openssl rand -hex 32)"
+            );
+        }
         return Ok(MasterKey::generate());
     };
     match std::fs::read_to_string(file) {

@@ -35,7 +35,6 @@ impl Fixture {
     }
 }
 
-#[tokio::test]
 async fn check_token_returns_the_authorization_with_token_and_user() {
     let f = fixture().await;
     for api in f.server.layouts() {
@@ -55,7 +54,6 @@ async fn check_token_returns_the_authorization_with_token_and_user() {
     }
 }
 
-#[tokio::test]
 async fn check_token_of_unknown_malformed_or_other_apps_token_is_404() {
     let f = fixture().await;
     let api = f.server.root();
@@ -94,7 +92,6 @@ async fn check_token_of_unknown_malformed_or_other_apps_token_is_404() {
     assert_eq!(missing.first_error().1, "access_token");
 }
 
-#[tokio::test]
 async fn app_credentials_are_required_and_checked() {
     let f = fixture().await;
     let api = f.server.root();
@@ -136,7 +133,6 @@ async fn app_credentials_are_required_and_checked() {
         .expect(401);
 }
 
-#[tokio::test]
 async fn reset_token_issues_a_new_token_and_kills_the_old_one_at_once() {
     let f = fixture().await;
     for api in f.server.layouts() {
@@ -173,7 +169,6 @@ async fn reset_token_issues_a_new_token_and_kills_the_old_one_at_once() {
     }
 }
 
-#[tokio::test]
 async fn delete_token_revokes_one_token() {
     let f = fixture().await;
     for api in f.server.layouts() {
@@ -209,7 +204,6 @@ async fn delete_token_revokes_one_token() {
     }
 }
 
-#[tokio::test]
 async fn delete_grant_revokes_every_token_of_the_user_for_the_app() {
     let f = fixture().await;
     for api in f.server.layouts() {
@@ -241,7 +235,6 @@ async fn delete_grant_revokes_every_token_of_the_user_for_the_app() {
     }
 }
 
-#[tokio::test]
 async fn legacy_token_in_path_endpoints() {
     let f = fixture().await;
     for api in f.server.layouts() {
@@ -292,7 +285,6 @@ async fn legacy_token_in_path_endpoints() {
     }
 }
 
-#[tokio::test]
 async fn github3py_revoke_all_tokens_of_the_app() {
     let f = fixture().await;
     f.server.add_user("bob").await;
@@ -317,7 +309,6 @@ async fn github3py_revoke_all_tokens_of_the_app() {
     api.get("/user").auth(token(&pat)).send().await.expect(200);
 }
 
-#[tokio::test]
 async fn check_token_never_counts_towards_lock_out() {
     // BEHAVIOR 13: an app may test any number of unknown tokens; the user stays unlocked.
     let server = TestServer::start_with(Options {
@@ -354,3 +345,15 @@ async fn check_token_never_counts_towards_lock_out() {
         .await
         .expect(200);
 }
+
+store_tests!(
+    check_token_returns_the_authorization_with_token_and_user,
+    check_token_of_unknown_malformed_or_other_apps_token_is_404,
+    app_credentials_are_required_and_checked,
+    reset_token_issues_a_new_token_and_kills_the_old_one_at_once,
+    delete_token_revokes_one_token,
+    delete_grant_revokes_every_token_of_the_user_for_the_app,
+    legacy_token_in_path_endpoints,
+    github3py_revoke_all_tokens_of_the_app,
+    check_token_never_counts_towards_lock_out,
+);

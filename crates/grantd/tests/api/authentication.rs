@@ -4,7 +4,6 @@
 use crate::helpers::*;
 use serde_json::json;
 
-#[tokio::test]
 async fn password_endpoints_require_credentials() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -18,7 +17,6 @@ async fn password_endpoints_require_credentials() {
     }
 }
 
-#[tokio::test]
 async fn wrong_password_or_unknown_user_is_bad_credentials_without_otp_header() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -36,7 +34,6 @@ async fn wrong_password_or_unknown_user_is_bad_credentials_without_otp_header() 
     }
 }
 
-#[tokio::test]
 async fn login_is_case_insensitive_and_scheme_name_too() {
     let server = TestServer::start().await;
     server.add_user("Alice").await;
@@ -55,7 +52,6 @@ async fn login_is_case_insensitive_and_scheme_name_too() {
         .expect(200);
 }
 
-#[tokio::test]
 async fn a_token_on_password_endpoints_is_githubs_403() {
     // BEHAVIOR 7 (Basic with a token as password; `token`/`bearer` header: decision).
     let server = TestServer::start().await;
@@ -85,7 +81,6 @@ async fn a_token_on_password_endpoints_is_githubs_403() {
     }
 }
 
-#[tokio::test]
 async fn user_accepts_token_bearer_basic_token_and_password() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -122,7 +117,6 @@ async fn user_accepts_token_bearer_basic_token_and_password() {
     assert_eq!(bad.message(), "Bad credentials");
 }
 
-#[tokio::test]
 async fn failed_logins_lock_the_user_out_even_with_the_right_password() {
     let server = TestServer::start_with(Options {
         lockout_threshold: 3,
@@ -162,7 +156,6 @@ async fn failed_logins_lock_the_user_out_even_with_the_right_password() {
         .expect(200);
 }
 
-#[tokio::test]
 async fn failures_outside_the_window_do_not_add_up() {
     let server = TestServer::start_with(Options {
         lockout_threshold: 3,
@@ -203,3 +196,13 @@ async fn failures_outside_the_window_do_not_add_up() {
         .expect(200);
     let _ = json!(null);
 }
+
+store_tests!(
+    password_endpoints_require_credentials,
+    wrong_password_or_unknown_user_is_bad_credentials_without_otp_header,
+    login_is_case_insensitive_and_scheme_name_too,
+    a_token_on_password_endpoints_is_githubs_403,
+    user_accepts_token_bearer_basic_token_and_password,
+    failed_logins_lock_the_user_out_even_with_the_right_password,
+    failures_outside_the_window_do_not_add_up,
+);

@@ -4,7 +4,6 @@
 use crate::helpers::*;
 use serde_json::json;
 
-#[tokio::test]
 async fn create_personal_token_returns_full_token_and_location_on_both_layouts() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -37,7 +36,6 @@ async fn create_personal_token_returns_full_token_and_location_on_both_layouts()
     }
 }
 
-#[tokio::test]
 async fn personal_token_needs_a_note() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -63,7 +61,6 @@ async fn personal_token_needs_a_note() {
     }
 }
 
-#[tokio::test]
 async fn duplicate_personal_note_is_already_exists_but_other_users_may_reuse_it() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -84,7 +81,6 @@ async fn duplicate_personal_note_is_already_exists_but_other_users_may_reuse_it(
     api.create_pat("bob", "deploy", &[]).await;
 }
 
-#[tokio::test]
 async fn create_for_an_app_with_its_credentials_issues_an_oauth_token() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -118,7 +114,6 @@ async fn create_for_an_app_with_its_credentials_issues_an_oauth_token() {
     }
 }
 
-#[tokio::test]
 async fn wrong_app_credentials_in_the_body_are_githubs_invalid_client_422() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -147,7 +142,6 @@ async fn wrong_app_credentials_in_the_body_are_githubs_invalid_client_422() {
     assert_eq!(resp.first_error().1, "client_secret");
 }
 
-#[tokio::test]
 async fn github3py_style_nulls_and_blank_client_id_mean_absent() {
     // BEHAVIOR 37, 82.
     let server = TestServer::start().await;
@@ -164,7 +158,6 @@ async fn github3py_style_nulls_and_blank_client_id_mean_absent() {
     assert_eq!(resp.body["scopes"], json!([]));
 }
 
-#[tokio::test]
 async fn unknown_scope_and_bad_field_types_are_422_invalid() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -191,7 +184,6 @@ async fn unknown_scope_and_bad_field_types_are_422_invalid() {
     }
 }
 
-#[tokio::test]
 async fn get_or_create_returns_201_with_token_then_200_without() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -238,7 +230,6 @@ async fn get_or_create_returns_201_with_token_then_200_without() {
     }
 }
 
-#[tokio::test]
 async fn get_or_create_with_fingerprint_distinguishes_tokens() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -284,7 +275,6 @@ async fn get_or_create_with_fingerprint_distinguishes_tokens() {
     }
 }
 
-#[tokio::test]
 async fn get_or_create_needs_the_client_secret() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -311,7 +301,6 @@ async fn get_or_create_needs_the_client_secret() {
     assert_eq!(wrong.message(), "Invalid OAuth application client_id or secret.");
 }
 
-#[tokio::test]
 async fn list_and_get_never_show_the_token() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -354,7 +343,6 @@ async fn list_and_get_never_show_the_token() {
     }
 }
 
-#[tokio::test]
 async fn list_filters_by_client_id() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -381,7 +369,6 @@ async fn list_filters_by_client_id() {
     assert_eq!(none.body, json!([]));
 }
 
-#[tokio::test]
 async fn update_replaces_adds_and_removes_scopes_and_changes_note() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -429,7 +416,6 @@ async fn update_replaces_adds_and_removes_scopes_and_changes_note() {
     }
 }
 
-#[tokio::test]
 async fn update_with_two_scope_keys_is_422() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -448,7 +434,6 @@ async fn update_with_two_scope_keys_is_422() {
     );
 }
 
-#[tokio::test]
 async fn update_to_a_taken_note_is_already_exists() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -468,7 +453,6 @@ async fn update_to_a_taken_note_is_already_exists() {
     );
 }
 
-#[tokio::test]
 async fn delete_revokes_the_token_at_once() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -486,7 +470,6 @@ async fn delete_revokes_the_token_at_once() {
     }
 }
 
-#[tokio::test]
 async fn non_numeric_and_unknown_ids_are_404() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -502,7 +485,6 @@ async fn non_numeric_and_unknown_ids_are_404() {
     }
 }
 
-#[tokio::test]
 async fn expired_tokens_are_dead_everywhere() {
     let server = TestServer::start_with(Options {
         token_lifetime: Some(std::time::Duration::from_secs(3600)),
@@ -559,3 +541,24 @@ async fn expired_tokens_are_dead_everywhere() {
     // The note is free again.
     api.create_pat("alice", "short", &[]).await;
 }
+
+store_tests!(
+    create_personal_token_returns_full_token_and_location_on_both_layouts,
+    personal_token_needs_a_note,
+    duplicate_personal_note_is_already_exists_but_other_users_may_reuse_it,
+    create_for_an_app_with_its_credentials_issues_an_oauth_token,
+    wrong_app_credentials_in_the_body_are_githubs_invalid_client_422,
+    github3py_style_nulls_and_blank_client_id_mean_absent,
+    unknown_scope_and_bad_field_types_are_422_invalid,
+    get_or_create_returns_201_with_token_then_200_without,
+    get_or_create_with_fingerprint_distinguishes_tokens,
+    get_or_create_needs_the_client_secret,
+    list_and_get_never_show_the_token,
+    list_filters_by_client_id,
+    update_replaces_adds_and_removes_scopes_and_changes_note,
+    update_with_two_scope_keys_is_422,
+    update_to_a_taken_note_is_already_exists,
+    delete_revokes_the_token_at_once,
+    non_numeric_and_unknown_ids_are_404,
+    expired_tokens_are_dead_everywhere,
+);

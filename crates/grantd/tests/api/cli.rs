@@ -22,26 +22,9 @@ impl Cli {
     }
 
     fn run(&self, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_grantd"))
-            .args(args)
-            .args(["--database-url", &self.db()])
-            .env_remove("GRANTD_MASTER_KEY")
-            .env_remove("GRANTD_MASTER_KEY_FILE")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        if let Some(input) = stdin {
-            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-        }
-        drop(child.stdin.take());
-        let out = child.wait_with_output().unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let db = self.db();
+        let args: Vec<&str> = args.iter().copied().chain(["--database-url", db.as_str()]).collect();
+        crate::helpers::run_grantd(&args, &[], stdin)
     }
 
     #[track_caller]
@@ -202,3 +185,131 @@ fn serve_answers_and_shuts_down_gracefully_on_sigterm() {
     assert!(log.contains("shutting down"), "{log}");
     assert!(!log.contains("correct horse battery"));
 }
+
+/// `grantd copy` moves an installation (SQLite) to another empty database (SQLite, and
+/// PostgreSQL when configured): passwords, two-factor seeds, apps, tokens and grants all work
+/// on the copy.
+async fn copy_moves_everything_to_an_empty_database() {
+    use grantd_core::service::{CreateAuthorization, GetOrCreate, ServiceConfig};
+    use grantd_core::{clock::SystemClock, secret::ClientSecret, secret::MasterKey, secret::PasswordPolicy};
+    use secrecy::SecretString;
+    use std::sync::Arc;
+
+    let key = MasterKey::generate();
+    let services_on = |url: String, key: MasterKey| async move {
+        let store = grantd::server::open_store(&url, &grantd::server::DbOptions::default())
+            .await
+            .unwrap();
+        let policy = PasswordPolicy {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        };
+        grantd::server::services(store, Arc::new(SystemClock), key, ServiceConfig::default(), policy, 2).unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source_url = format!("sqlite://{}", dir.path().join("source.db").display());
+    let source = services_on(source_url.clone(), key.clone()).await;
+    let alice = source
+        .add_user("alice", SecretString::from("correct horse battery"), None, None)
+        .await
+        .unwrap();
+    source
+        .add_user("bob", SecretString::from("another good password"), None, None)
+        .await
+        .unwrap();
+    let seed = source.enable_two_factor("bob").await.unwrap().secret;
+    let (app, secret) = source.add_app("App", "https://app.example", None).await.unwrap();
+    let (_, pat) = source
+        .create_authorization(
+            &alice,
+            CreateAuthorization {
+                note: Some("pat".into()),
+                scopes: vec!["repo".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (_, app_token) = source
+        .get_or_create_authorization(
+            &alice,
+            GetOrCreate {
+                client_id: app.client_id.0.clone(),
+                client_secret: Some(ClientSecret::from_client(secret.expose())),
+                scopes: vec!["user".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let app_token = app_token.unwrap();
+
+    let (target_url, _target_guard) = crate::helpers::fresh_database().await;
+    let run = |target: String| {
+        Command::new(env!("CARGO_BIN_EXE_grantd"))
+            .args(["copy", "--to", &target, "--database-url", &source_url, "--json"])
+            .env("GRANTD_MASTER_KEY", key.to_hex())
+            .output()
+            .unwrap()
+    };
+    let out = run(target_url.clone());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let counts: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        counts,
+        serde_json::json!({"users": 2, "apps": 1, "grants": 1, "authorizations": 2})
+    );
+
+    let target = services_on(target_url.clone(), key.clone()).await;
+    target
+        .login("alice", SecretString::from("correct horse battery"), None)
+        .await
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    target
+        .login(
+            "bob",
+            SecretString::from("another good password"),
+            Some(&seed.code_at(now)),
+        )
+        .await
+        .unwrap();
+    let (authz, owner) = target.authenticate_token(pat.expose()).await.unwrap();
+    assert_eq!(
+        (owner.login.as_str(), authz.scopes.as_slice()),
+        ("alice", &["repo".to_owned()][..])
+    );
+    let creds = target
+        .authenticate_app(
+            &app.client_id.0,
+            &app.client_id.0,
+            &ClientSecret::from_client(secret.expose()),
+        )
+        .await
+        .unwrap();
+    target.check_token(&creds, app_token.expose()).await.unwrap();
+    let grants = target
+        .list_grants(&alice, None, grantd_core::model::PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(grants.total, 1);
+    // New rows continue after the copied ids.
+    let (next, _) = target
+        .create_authorization(
+            &alice,
+            CreateAuthorization {
+                note: Some("after".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(next.id.0 > authz.id.0.max(1));
+    // A database that is not empty is refused.
+    let again = run(target_url);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds"));
+}
+
+store_tests!(copy_moves_everything_to_an_empty_database);

@@ -5,7 +5,6 @@
 use crate::helpers::*;
 use serde_json::json;
 
-#[tokio::test]
 async fn pagination_across_three_pages_with_absolute_link_headers() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -87,7 +86,6 @@ async fn pagination_across_three_pages_with_absolute_link_headers() {
     }
 }
 
-#[tokio::test]
 async fn etag_and_if_none_match_give_304() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -126,7 +124,6 @@ async fn etag_and_if_none_match_give_304() {
     assert_ne!(changed.header("etag"), Some(etag.as_str()));
 }
 
-#[tokio::test]
 async fn head_answers_headers_only() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -148,7 +145,6 @@ async fn head_answers_headers_only() {
         .expect(200);
 }
 
-#[tokio::test]
 async fn bad_bodies_get_githubs_400s() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -181,7 +177,6 @@ async fn bad_bodies_get_githubs_400s() {
     }
 }
 
-#[tokio::test]
 async fn json_is_parsed_whatever_the_content_type_and_empty_means_empty_object() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -205,7 +200,6 @@ async fn json_is_parsed_whatever_the_content_type_and_empty_means_empty_object()
     let _ = secret;
 }
 
-#[tokio::test]
 async fn oversized_bodies_are_413() {
     let server = TestServer::start_with(Options {
         max_body_bytes: 1024,
@@ -225,7 +219,6 @@ async fn oversized_bodies_are_413() {
     assert_eq!(resp.message(), "Payload too large");
 }
 
-#[tokio::test]
 async fn unknown_paths_and_methods_are_not_found() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -237,7 +230,6 @@ async fn unknown_paths_and_methods_are_not_found() {
     }
 }
 
-#[tokio::test]
 async fn media_type_and_api_version_headers() {
     let server = TestServer::start().await;
     let api = server.root();
@@ -275,7 +267,6 @@ async fn media_type_and_api_version_headers() {
     assert!(bad.message().contains("1999-01-01"));
 }
 
-#[tokio::test]
 async fn cors_preflight_is_204_with_githubs_headers() {
     let server = TestServer::start().await;
     for api in server.layouts() {
@@ -314,7 +305,6 @@ async fn cors_preflight_is_204_with_githubs_headers() {
     }
 }
 
-#[tokio::test]
 async fn rate_limit_headers_and_githubs_403_when_exceeded() {
     let server = TestServer::start_with(Options {
         rate_limits: grantd_http::RateLimits {
@@ -368,7 +358,6 @@ async fn rate_limit_headers_and_githubs_403_when_exceeded() {
         .expect(200);
 }
 
-#[tokio::test]
 async fn public_url_is_used_in_links_behind_a_proxy() {
     let server = TestServer::start_with(Options {
         public_url: Some("https://git.example.com".into()),
@@ -384,3 +373,81 @@ async fn public_url_is_used_in_links_behind_a_proxy() {
         format!("https://git.example.com/api/v3/authorizations/{}", created["id"])
     );
 }
+
+store_tests!(
+    pagination_across_three_pages_with_absolute_link_headers,
+    etag_and_if_none_match_give_304,
+    head_answers_headers_only,
+    bad_bodies_get_githubs_400s,
+    json_is_parsed_whatever_the_content_type_and_empty_means_empty_object,
+    oversized_bodies_are_413,
+    unknown_paths_and_methods_are_not_found,
+    media_type_and_api_version_headers,
+    cors_preflight_is_204_with_githubs_headers,
+    rate_limit_headers_and_githubs_403_when_exceeded,
+    public_url_is_used_in_links_behind_a_proxy,
+);
+
+/// NUL characters can be in no name or text: refused cleanly on every store (PostgreSQL cannot
+/// store them), never a server error.
+async fn nul_characters_are_refused_cleanly() {
+    let server = TestServer::start().await;
+    server.add_user("alice").await;
+    let api = server.root();
+    let resp = api
+        .post("/authorizations")
+        .auth(password("alice"))
+        .json(json!({"note": "a\u{0}b"}))
+        .send()
+        .await;
+    resp.expect(422);
+    assert_eq!(
+        resp.first_error(),
+        ("OauthAccess".into(), "note".into(), "invalid".into())
+    );
+    let resp = api
+        .post("/authorizations")
+        .auth(password("alice"))
+        .json(json!({"note": "n", "scopes": ["re\u{0}po"]}))
+        .send()
+        .await;
+    resp.expect(422);
+    assert_eq!(
+        api.get("/authorizations?client_id=%00")
+            .auth(password("alice"))
+            .send()
+            .await
+            .expect(200)
+            .body,
+        json!([])
+    );
+    assert_eq!(
+        api.get("/applications/grants?client_id=a%00")
+            .auth(password("alice"))
+            .send()
+            .await
+            .expect(200)
+            .body,
+        json!([])
+    );
+    assert_not_found(
+        &api.put("/authorizations/clients/a%00b")
+            .auth(password("alice"))
+            .json(json!({"client_secret": "x"}))
+            .send()
+            .await,
+    );
+    assert_not_found(&api.post("/applications/a%00/token").send().await);
+    api.get("/authorizations")
+        .auth(basic("al\u{0}ice", PASSWORD))
+        .send()
+        .await
+        .expect(401);
+    api.get("/user")
+        .auth(basic("al\u{0}ice", PASSWORD))
+        .send()
+        .await
+        .expect(401);
+}
+
+store_tests!(nul_characters_are_refused_cleanly);

@@ -3,7 +3,6 @@
 use crate::helpers::*;
 use serde_json::json;
 
-#[tokio::test]
 async fn a_grant_per_app_with_the_union_of_its_tokens_scopes() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -74,7 +73,6 @@ async fn a_grant_per_app_with_the_union_of_its_tokens_scopes() {
     }
 }
 
-#[tokio::test]
 async fn another_users_grant_is_not_found() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -108,7 +106,6 @@ async fn another_users_grant_is_not_found() {
     );
 }
 
-#[tokio::test]
 async fn grant_disappears_with_its_last_token() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -140,3 +137,9 @@ async fn grant_disappears_with_its_last_token() {
         json!([])
     );
 }
+
+store_tests!(
+    a_grant_per_app_with_the_union_of_its_tokens_scopes,
+    another_users_grant_is_not_found,
+    grant_disappears_with_its_last_token,
+);

@@ -13,6 +13,33 @@ use serde_json::{json, Map, Value};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+/// Runs the `grantd` binary with `args`, extra environment and standard input (master-key
+/// variables of the caller's environment are not passed on); returns (success, stdout, stderr).
+pub fn run_grantd(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> (bool, String, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grantd"))
+        .args(args)
+        .env_remove("GRANTD_MASTER_KEY")
+        .env_remove("GRANTD_MASTER_KEY_FILE")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// The password every seeded user has.
 pub const PASSWORD: &str = "correct horse battery";
 /// A fixed start time, at the start of a TOTP step.
@@ -44,13 +71,45 @@ impl Default for Options {
     }
 }
 
+/// The store a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+tokio::task_local! {
+    static BACKEND: Backend;
+}
+
+/// Runs `test` with `backend` as the store of every server it starts.
+pub async fn with_backend(backend: Backend, test: impl std::future::Future<Output = ()>) {
+    BACKEND.scope(backend, test).await;
+}
+
+/// A fresh database for one test: a SQLite file in a temporary folder, or a PostgreSQL schema.
+pub async fn fresh_database() -> (String, Box<dyn std::any::Any + Send>) {
+    match BACKEND.try_with(|b| *b).unwrap_or(Backend::Sqlite) {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("grantd.db").display());
+            (url, Box::new(dir))
+        }
+        Backend::Postgres => {
+            let base = grantd_store_postgres::testing::test_url().expect("GRANTD_TEST_POSTGRES_URL");
+            let schema = grantd_store_postgres::testing::Schema::create_on(&base).await;
+            (schema.url.clone(), Box::new(schema))
+        }
+    }
+}
+
 /// A running server with its own database.
 pub struct TestServer {
     pub url: String,
     pub public_url: String,
     pub clock: Arc<ManualClock>,
     pub services: Services,
-    _dir: tempfile::TempDir,
+    _database: Box<dyn std::any::Any + Send>,
 }
 
 impl TestServer {
@@ -59,9 +118,10 @@ impl TestServer {
     }
 
     pub async fn start_with(options: Options) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("grantd.db").display());
-        let store = grantd::server::open_store(&url).await.unwrap();
+        let (url, database) = fresh_database().await;
+        let store = grantd::server::open_store(&url, &grantd::server::DbOptions::default())
+            .await
+            .unwrap();
         let clock = Arc::new(ManualClock::at(START));
         let config = ServiceConfig {
             scopes: ScopeRegistry::default(),
@@ -97,7 +157,7 @@ impl TestServer {
             public_url,
             clock,
             services,
-            _dir: dir,
+            _database: database,
         }
     }
 

@@ -4,6 +4,28 @@
 
 #![allow(clippy::unwrap_used)]
 
+/// Runs each named test once per store: `NAME::sqlite` always, `NAME::postgres` when
+/// `GRANTD_TEST_POSTGRES_URL` is set (and says so loudly when it is not).
+macro_rules! store_tests {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                crate::helpers::with_backend(crate::helpers::Backend::Sqlite, super::$name()).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if grantd_store_postgres::testing::test_url().is_none() {
+                    grantd_store_postgres::testing::skip_loudly(module_path!());
+                    return;
+                }
+                crate::helpers::with_backend(crate::helpers::Backend::Postgres, super::$name()).await;
+            }
+        }
+    )*};
+}
+
 mod helpers;
 
 mod applications;
@@ -11,6 +33,7 @@ mod authentication;
 mod authorizations;
 mod cli;
 mod conventions;
+mod cross_instance;
 mod grants;
 mod meta;
 mod two_factor;

@@ -2,7 +2,6 @@
 
 use crate::helpers::*;
 
-#[tokio::test]
 async fn root_lists_hypermedia_on_the_clients_base() {
     let server = TestServer::start().await;
     for api in server.layouts() {
@@ -32,7 +31,6 @@ async fn root_lists_hypermedia_on_the_clients_base() {
         .is_none());
 }
 
-#[tokio::test]
 async fn user_is_private_with_password_or_user_scope_and_public_otherwise() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -67,3 +65,8 @@ async fn user_is_private_with_password_or_user_scope_and_public_otherwise() {
         assert_eq!(public.header("x-oauth-scopes"), Some("repo"));
     }
 }
+
+store_tests!(
+    root_lists_hypermedia_on_the_clients_base,
+    user_is_private_with_password_or_user_scope_and_public_otherwise,
+);

@@ -3,7 +3,6 @@
 use crate::helpers::*;
 use serde_json::json;
 
-#[tokio::test]
 async fn missing_code_is_401_with_the_otp_header_and_githubs_message() {
     let server = TestServer::start().await;
     server.add_2fa_user("bob").await;
@@ -31,7 +30,6 @@ async fn missing_code_is_401_with_the_otp_header_and_githubs_message() {
     }
 }
 
-#[tokio::test]
 async fn a_valid_code_is_accepted_and_may_be_reused_within_its_window() {
     let server = TestServer::start().await;
     let seed = server.add_2fa_user("bob").await;
@@ -81,7 +79,6 @@ async fn a_valid_code_is_accepted_and_may_be_reused_within_its_window() {
     assert_eq!(stale.header("x-github-otp"), Some("required; app"));
 }
 
-#[tokio::test]
 async fn codes_older_than_an_accepted_one_are_refused() {
     let server = TestServer::start().await;
     let seed = server.add_2fa_user("bob").await;
@@ -120,7 +117,6 @@ async fn codes_older_than_an_accepted_one_are_refused() {
         .expect(401);
 }
 
-#[tokio::test]
 async fn authentication_and_otp_come_before_routing() {
     // BEHAVIOR 20: octokit's dummy `PATCH /authorizations` triggers the code request, and with
     // a valid code answers 404.
@@ -148,7 +144,6 @@ async fn authentication_and_otp_come_before_routing() {
     }
 }
 
-#[tokio::test]
 async fn wrong_codes_count_towards_lock_out() {
     let server = TestServer::start_with(Options {
         lockout_threshold: 3,
@@ -175,3 +170,11 @@ async fn wrong_codes_count_towards_lock_out() {
         .await;
     locked.expect(403);
 }
+
+store_tests!(
+    missing_code_is_401_with_the_otp_header_and_githubs_message,
+    a_valid_code_is_accepted_and_may_be_reused_within_its_window,
+    codes_older_than_an_accepted_one_are_refused,
+    authentication_and_otp_come_before_routing,
+    wrong_codes_count_towards_lock_out,
+);
