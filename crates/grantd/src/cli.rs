@@ -226,8 +226,8 @@ fn db_options(cli: &Cli) -> server::DbOptions {
 }
 
 async fn admin_services(cli: &Cli) -> anyhow::Result<Services> {
-    let store = server::open_store(&cli.database_url, &db_options(cli)).await?;
     let key = master_key(cli)?;
+    let store = server::open_store(&cli.database_url, &db_options(cli)).await?;
     server::services(
         store,
         Arc::new(SystemClock),
@@ -248,8 +248,8 @@ fn master_key(cli: &Cli) -> anyhow::Result<grantd_core::secret::MasterKey> {
 
 async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     init_logging(&args.log_format);
-    let store = server::open_store(&cli.database_url, &db_options(cli)).await?;
     let key = master_key(cli)?;
+    let store = server::open_store(&cli.database_url, &db_options(cli)).await?;
     let config = ServiceConfig {
         scopes: ScopeRegistry::new(args.extra_scopes.iter().map(|s| s.trim().to_owned())),
         lockout: grantd_core::store::LockoutPolicy {

@@ -115,10 +115,19 @@ pub fn load_master_key(database_url: &str, hex: Option<&str>, file: Option<&Path
             if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
             }
-            write_private(file, &key.to_hex())
-                .with_context(|| format!("writing master key file {}", file.display()))?;
-            tracing::info!(path = %file.display(), "created a new master key; back it up with the database");
-            Ok(key)
+            match write_private(file, &key.to_hex()) {
+                Ok(()) => {
+                    tracing::info!(path = %file.display(), "created a new master key; back it up with the database");
+                    Ok(key)
+                }
+                // Another grantd process created it at the same moment: use that one.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let text = std::fs::read_to_string(file)
+                        .with_context(|| format!("reading master key file {}", file.display()))?;
+                    MasterKey::from_hex(&text).with_context(|| format!("master key file {}", file.display()))
+                }
+                Err(e) => Err(e).with_context(|| format!("writing master key file {}", file.display())),
+            }
         }
         Err(e) => Err(e).with_context(|| format!("reading master key file {}", file.display())),
     }

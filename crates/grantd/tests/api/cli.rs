@@ -126,6 +126,47 @@ fn unsupported_database_urls_stop_with_a_one_line_reason() {
 }
 
 #[test]
+fn an_unreachable_postgresql_stops_serve_quickly_with_a_one_line_reason() {
+    // Nothing listens on port 1: the connection is refused, and grantd gives up within the
+    // connect timeout instead of hanging.
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_grantd"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--db-connect-timeout", "2s"])
+        .args(["--database-url", "postgres://postgres@127.0.0.1:1/grantd"])
+        .env("GRANTD_MASTER_KEY", "00".repeat(32))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    let reason: Vec<&str> = err.lines().filter(|l| l.starts_with("grantd:")).collect();
+    assert_eq!(reason.len(), 1, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn postgresql_needs_a_configured_master_key() {
+    let (ok, _, err) = crate::helpers::run_grantd(
+        &[
+            "user",
+            "2fa",
+            "enable",
+            "alice",
+            "--database-url",
+            "postgres://postgres@127.0.0.1:1/grantd",
+        ],
+        &[],
+        None,
+    );
+    assert!(!ok);
+    assert!(err.contains("GRANTD_MASTER_KEY") && err.lines().count() == 1, "{err}");
+}
+
+#[test]
 fn serve_answers_and_shuts_down_gracefully_on_sigterm() {
     let cli = Cli::new();
     cli.ok_json(
