@@ -91,6 +91,9 @@ pub struct ServeArgs {
     /// Longest time a request may take (e.g. `30s`).
     #[arg(long, env = "GRANTD_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,
+    /// Longest a client may take to send a request's headers (slow clients are disconnected).
+    #[arg(long, env = "GRANTD_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_read_timeout: Duration,
     /// Largest request body in bytes.
     #[arg(long, env = "GRANTD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -294,7 +297,17 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         ..HttpConfig::new(&public_url)
     };
     tracing::info!(listen = %local, public_url = %public_url, database = %redact_url(&cli.database_url), "grantd is serving");
-    server::serve(listener, AppState::new(services, http), server::shutdown_signal()).await
+    let limits = server::ConnectionLimits {
+        header_read_timeout: args.header_read_timeout,
+        shutdown_grace: args.request_timeout,
+    };
+    server::serve(
+        listener,
+        AppState::new(services, http),
+        limits,
+        server::shutdown_signal(),
+    )
+    .await
 }
 
 async fn copy(cli: &Cli, to: &str) -> anyhow::Result<()> {

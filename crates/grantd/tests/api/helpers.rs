@@ -53,6 +53,7 @@ pub struct Options {
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
     pub public_url: Option<String>,
+    pub header_read_timeout: Duration,
 }
 
 impl Default for Options {
@@ -67,6 +68,7 @@ impl Default for Options {
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 1024 * 1024,
             public_url: None,
+            header_read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -151,7 +153,11 @@ impl TestServer {
             ..HttpConfig::new(&public_url)
         };
         let state = AppState::new(services.clone(), http);
-        tokio::spawn(grantd::server::serve(listener, state, std::future::pending()));
+        let limits = grantd::server::ConnectionLimits {
+            header_read_timeout: options.header_read_timeout,
+            ..Default::default()
+        };
+        tokio::spawn(grantd::server::serve(listener, state, limits, std::future::pending()));
         Self {
             url,
             public_url,

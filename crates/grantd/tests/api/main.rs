@@ -35,5 +35,6 @@ mod cli;
 mod conventions;
 mod cross_instance;
 mod grants;
+mod hostile;
 mod meta;
 mod two_factor;
