@@ -37,4 +37,5 @@ mod cross_instance;
 mod grants;
 mod hostile;
 mod meta;
+mod secrets;
 mod two_factor;
