@@ -33,6 +33,7 @@ mod authentication;
 mod authorizations;
 mod cli;
 mod conventions;
+mod crash_safety;
 mod cross_instance;
 mod grants;
 mod hostile;
