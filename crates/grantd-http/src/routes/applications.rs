@@ -2,13 +2,13 @@
 //! own credentials (BEHAVIOR section G), in the current form (token in the body) and the legacy
 //! one (token in the path, BEHAVIOR 54).
 
-use super::{no_content, CurrentApp};
+use super::{no_content, CurrentApp, PathParams};
 use crate::body::JsonObject;
 use crate::error::ApiError;
 use crate::respond::json_response;
 use crate::state::AppState;
 use crate::views::{AuthorizationView, Bases};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
@@ -79,7 +79,7 @@ pub async fn legacy_check(
     State(state): State<AppState>,
     CurrentApp(app): CurrentApp,
     Extension(bases): Extension<Bases>,
-    Path((_, token)): Path<(String, String)>,
+    PathParams((_, token)): PathParams<(String, String)>,
 ) -> Result<Response, ApiError> {
     Ok(checked(&state.services().check_token(&app.0, &token).await?, &bases))
 }
@@ -89,7 +89,7 @@ pub async fn legacy_reset(
     State(state): State<AppState>,
     CurrentApp(app): CurrentApp,
     Extension(bases): Extension<Bases>,
-    Path((_, token)): Path<(String, String)>,
+    PathParams((_, token)): PathParams<(String, String)>,
 ) -> Result<Response, ApiError> {
     Ok(checked(&state.services().reset_token(&app.0, &token).await?, &bases))
 }
@@ -98,7 +98,7 @@ pub async fn legacy_reset(
 pub async fn legacy_revoke(
     State(state): State<AppState>,
     CurrentApp(app): CurrentApp,
-    Path((_, token)): Path<(String, String)>,
+    PathParams((_, token)): PathParams<(String, String)>,
 ) -> Result<Response, ApiError> {
     state.services().delete_token(&app.0, &token).await?;
     Ok(no_content())
@@ -108,7 +108,7 @@ pub async fn legacy_revoke(
 pub async fn legacy_revoke_grant(
     State(state): State<AppState>,
     CurrentApp(app): CurrentApp,
-    Path((_, token)): Path<(String, String)>,
+    PathParams((_, token)): PathParams<(String, String)>,
 ) -> Result<Response, ApiError> {
     state.services().delete_grant_by_token(&app.0, &token).await?;
     Ok(no_content())

@@ -1,13 +1,13 @@
 //! `/authorizations`: a user's tokens, managed with login and password (BEHAVIOR section E).
 
-use super::{list_response, no_content, parse_id, with_location, CurrentUser};
+use super::{list_response, no_content, parse_id, with_location, CurrentUser, PathParams};
 use crate::body::JsonObject;
 use crate::error::ApiError;
 use crate::pagination::{page_request, query_param};
 use crate::respond::json_response;
 use crate::state::AppState;
 use crate::views::{AuthorizationView, Bases};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
@@ -67,7 +67,7 @@ pub async fn get_or_create(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
     Extension(bases): Extension<Bases>,
-    Path(client_id): Path<String>,
+    PathParams(client_id): PathParams<String>,
     body: JsonObject,
 ) -> Result<Response, ApiError> {
     let fingerprint = body.string("fingerprint")?;
@@ -79,7 +79,7 @@ pub async fn get_or_create_with_fingerprint(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
     Extension(bases): Extension<Bases>,
-    Path((client_id, fingerprint)): Path<(String, String)>,
+    PathParams((client_id, fingerprint)): PathParams<(String, String)>,
     body: JsonObject,
 ) -> Result<Response, ApiError> {
     get_or_create_with(state, auth, bases, client_id, Some(fingerprint), body).await
@@ -116,7 +116,7 @@ pub async fn get(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
     Extension(bases): Extension<Bases>,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Response, ApiError> {
     let authorization = state
         .services()
@@ -133,7 +133,7 @@ pub async fn update(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
     Extension(bases): Extension<Bases>,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     body: JsonObject,
 ) -> Result<Response, ApiError> {
     let id = AuthorizationId(parse_id(&id)?);
@@ -161,7 +161,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Response, ApiError> {
     state
         .services()

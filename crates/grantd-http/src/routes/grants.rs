@@ -1,12 +1,12 @@
 //! `/applications/grants`: the OAuth apps a user has authorised (BEHAVIOR section F).
 
-use super::{list_response, no_content, parse_id, CurrentUser};
+use super::{list_response, no_content, parse_id, CurrentUser, PathParams};
 use crate::error::ApiError;
 use crate::pagination::{page_request, query_param};
 use crate::respond::json_response;
 use crate::state::AppState;
 use crate::views::{Bases, GrantView};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
@@ -40,7 +40,7 @@ pub async fn get(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
     Extension(bases): Extension<Bases>,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Response, ApiError> {
     let grant = state.services().grant(&auth.user, GrantId(parse_id(&id)?)).await?;
     Ok(json_response(StatusCode::OK, &GrantView::new(&grant, &bases)))
@@ -50,7 +50,7 @@ pub async fn get(
 pub async fn delete(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Response, ApiError> {
     state
         .services()

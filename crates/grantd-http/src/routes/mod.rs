@@ -10,11 +10,12 @@ use crate::auth::{AuthApp, AuthUser, Identity};
 use crate::error::ApiError;
 use crate::pagination::link_header;
 use crate::respond::json_response;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use grantd_core::model::PageRequest;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// The user the gate authenticated.
@@ -41,6 +42,26 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentApp {
         match parts.extensions.get::<Identity>() {
             Some(Identity::App(app)) => Ok(Self(app.clone())),
             _ => Err(ApiError::RequiresAuthentication),
+        }
+    }
+}
+
+/// The path's parameters, percent-decoded. axum's own `Path` answers a parameter that is not UTF-8
+/// once decoded (`/authorizations/%FF`) with a plain-text 400; no id, token, client_id or
+/// fingerprint can be such a string, so this is GitHub's JSON 404 instead (BEHAVIOR 12, 22).
+pub struct PathParams<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for PathParams<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(Self(value)),
+            Err(_) => Err(ApiError::NotFound),
         }
     }
 }

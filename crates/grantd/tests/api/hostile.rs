@@ -170,6 +170,45 @@ async fn huge_page_numbers_and_traversal_in_ids_are_harmless() {
     }
 }
 
+async fn path_parameters_that_are_not_utf8_are_a_json_404() {
+    // Found by hand after the schemathesis pass (tests/schemathesis): axum's `Path` answered these
+    // with a plain-text `400 Invalid URL: Invalid UTF-8 in `…``, not GitHub's JSON (BEHAVIOR 22).
+    let server = TestServer::start().await;
+    server.add_user("alice").await;
+    let (client_id, secret) = server.add_app("App").await;
+    for api in server.layouts() {
+        let mut requests = vec![
+            api.get("/authorizations/%FF%FE"),
+            api.patch("/authorizations/%FF").json(json!({"note": "x"})),
+            api.delete("/authorizations/%C3%28"),
+            api.get("/applications/grants/%FF"),
+            api.delete("/applications/grants/%FF"),
+            api.put("/authorizations/clients/%FF%FE")
+                .json(json!({"client_secret": secret})),
+            api.put(&format!("/authorizations/clients/{client_id}/%FF%FE"))
+                .json(json!({"client_secret": secret})),
+        ]
+        .into_iter()
+        .map(|req| req.auth(password("alice")))
+        .collect::<Vec<_>>();
+        for method in [reqwest::Method::GET, reqwest::Method::POST, reqwest::Method::DELETE] {
+            requests.push(
+                api.request(method, &format!("/applications/{client_id}/tokens/%FF%FE"))
+                    .auth(basic(&client_id, &secret)),
+            );
+        }
+        requests.push(
+            api.delete(&format!("/applications/{client_id}/grants/%FF%FE"))
+                .auth(basic(&client_id, &secret)),
+        );
+        for req in requests {
+            let resp = req.send().await;
+            assert_not_found(&resp);
+            assert_eq!(resp.header("content-type"), Some("application/json; charset=utf-8"));
+        }
+    }
+}
+
 async fn sql_metacharacters_are_data() {
     let server = TestServer::start().await;
     server.add_user("alice").await;
@@ -280,6 +319,7 @@ store_tests!(
     deeply_nested_json_is_a_parse_error_not_a_crash,
     a_million_scopes_are_refused_quickly,
     huge_page_numbers_and_traversal_in_ids_are_harmless,
+    path_parameters_that_are_not_utf8_are_a_json_404,
     sql_metacharacters_are_data,
     a_flood_of_failed_logins_locks_the_target_only,
 );
