@@ -184,8 +184,9 @@ fn strip_prefix(req: &mut Request) -> bool {
 }
 
 /// `X-GitHub-Media-Type` for the request's `Accept` (BEHAVIOR 71): `github.v3; format=json`, with
-/// `param=…` when the client asked for one (`application/vnd.github.v3.full+json`).
-fn media_type(headers: &HeaderMap) -> HeaderValue {
+/// `param=…` when the client asked for one (`application/vnd.github.v3.full+json`). Public for
+/// the fuzz targets (`fuzz/`), as it reads a header the client controls.
+pub fn media_type(headers: &HeaderMap) -> HeaderValue {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let param = accept.split(',').find_map(|item| {
         let item = item.split(';').next().unwrap_or("").trim();

@@ -155,16 +155,19 @@ pub fn redact_path(path: &str) -> String {
     let mut redact_next = false;
     let mut under_applications = false;
     for (i, segment) in path.split('/').enumerate() {
-        if redact_next && !segment.is_empty() {
-            out.push("[redacted]");
-            redact_next = false;
+        if segment.is_empty() {
+            // `tokens//TOKEN` still redacts TOKEN.
+            out.push(segment);
             continue;
         }
         if i <= 3 && segment == "applications" {
             under_applications = true;
         }
+        let redact = redact_next;
+        // Also after a redacted segment: `/applications/grants/grants/TOKEN` is a client
+        // called `grants`.
         redact_next = under_applications && (segment == "tokens" || segment == "grants");
-        out.push(segment);
+        out.push(if redact { "[redacted]" } else { segment });
     }
     out.join("/")
 }
@@ -211,5 +214,19 @@ mod tests {
             "/applications/grants/[redacted]"
         );
         assert_eq!(redact_path("/authorizations/12"), "/authorizations/12");
+    }
+
+    #[test]
+    fn doubled_slashes_and_repeated_names_do_not_unredact() {
+        // Found by fuzzing (fuzz/fuzz_targets/redact_path.rs): an empty segment cancelled the
+        // redaction, and a redacted `tokens`/`grants` did not redact what followed it.
+        assert_eq!(
+            redact_path("/api/v3/applications/abc/tokens//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"),
+            "/api/v3/applications/abc/tokens//[redacted]"
+        );
+        assert_eq!(
+            redact_path("/applications/grants/grants/gho_secret"),
+            "/applications/grants/[redacted]/[redacted]"
+        );
     }
 }

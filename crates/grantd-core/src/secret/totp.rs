@@ -99,7 +99,11 @@ impl TotpSecret {
         let now_step = Self::step_of(unix_time);
         let mut found = TotpCheck::Invalid;
         for step in [now_step - 1, now_step, now_step + 1] {
-            let expected = self.code_at(step * STEP_SECONDS as i64);
+            // A step whose start does not fit in an i64 (times near i64::MIN or MAX) has no code.
+            let Some(start) = step.checked_mul(STEP_SECONDS as i64) else {
+                continue;
+            };
+            let expected = self.code_at(start);
             if bool::from(expected.as_bytes().ct_eq(code.as_bytes())) {
                 found = TotpCheck::Valid { step };
             }
@@ -146,6 +150,22 @@ mod tests {
         for code in ["", "12345", "1234567", "abcdef", "08180 "] {
             assert_eq!(seed.check(code, 1_111_111_109), TotpCheck::Invalid, "{code:?}");
         }
+    }
+
+    #[test]
+    fn extreme_times_do_not_overflow() {
+        // Found by fuzzing (fuzz/fuzz_targets/totp.rs): the window's steps were multiplied back
+        // to seconds unchecked, overflowing at the ends of the i64 range.
+        let seed = TotpSecret::from_bytes(vec![0]);
+        let code = seed.code_at(i64::MAX);
+        assert_eq!(
+            seed.check(&code, i64::MAX),
+            TotpCheck::Valid {
+                step: TotpSecret::step_of(i64::MAX)
+            }
+        );
+        let _ = seed.check("000000", i64::MIN);
+        let _ = seed.check(&seed.code_at(0), i64::MIN);
     }
 
     #[test]
