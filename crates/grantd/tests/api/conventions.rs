@@ -455,9 +455,19 @@ store_tests!(nul_characters_are_refused_cleanly);
 /// A request that takes longer than the configured timeout ends with GitHub's `Server Error`
 /// (BEHAVIOR 30), here with a timeout no database call can meet.
 async fn requests_over_the_time_limit_end_with_server_error() {
-    let server = TestServer::start_with(Options { request_timeout: std::time::Duration::from_nanos(1), ..Options::default() }).await;
+    let server = TestServer::start_with(Options {
+        request_timeout: std::time::Duration::from_nanos(1),
+        ..Options::default()
+    })
+    .await;
     server.add_user("alice").await;
-    let resp = server.root().post("/authorizations").auth(password("alice")).json(json!({"note": "slow"})).send().await;
+    let resp = server
+        .root()
+        .post("/authorizations")
+        .auth(password("alice"))
+        .json(json!({"note": "slow"}))
+        .send()
+        .await;
     resp.expect(503);
     assert_eq!(resp.message(), "Server Error");
 }
