@@ -7,61 +7,19 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use grantd_core::model::{ScopeError, ScopeRegistry, Scopes};
+use grantd_core::model::{ScopeError, ScopeRegistry, Scopes, KNOWN_SCOPES};
 use libfuzzer_sys::fuzz_target;
 
-/// The names GitHub Enterprise knows (a copy of the library's list: the fuzzer should mostly
-/// send names that are accepted, to get past validation).
-const KNOWN: &[&str] = &[
-    "site_admin",
-    "repo",
-    "repo:status",
-    "repo_deployment",
-    "public_repo",
-    "repo:invite",
-    "security_events",
-    "admin:repo_hook",
-    "write:repo_hook",
-    "read:repo_hook",
-    "admin:org",
-    "write:org",
-    "read:org",
-    "admin:public_key",
-    "write:public_key",
-    "read:public_key",
-    "admin:org_hook",
-    "gist",
-    "notifications",
-    "user",
-    "read:user",
-    "user:email",
-    "user:follow",
-    "project",
-    "read:project",
-    "delete_repo",
-    "write:packages",
-    "read:packages",
-    "delete:packages",
-    "admin:gpg_key",
-    "write:gpg_key",
-    "read:gpg_key",
-    "workflow",
-    "admin:enterprise",
-    "manage_runners:enterprise",
-    "manage_billing:enterprise",
-    "read:enterprise",
-    "read:audit_log",
-    "codespace",
-    "admin:business",
-    "admin:pre_receive_hook",
-    "write:discussion",
-    "read:discussion",
-    // Configured extras (see EXTRA).
-    "copilot",
-    "write:custom",
-    "read:custom",
-];
+/// Configured extras, accepted besides the library's list.
 const EXTRA: &[&str] = &["copilot", "write:custom", "read:custom", ""];
+/// A known name: the library's list followed by the non-empty configured extras, so the fuzzer
+/// mostly sends names that get past validation.
+fn known(i: u8) -> &'static str {
+    let extras = &EXTRA[..EXTRA.len() - 1];
+    let i = usize::from(i) % (KNOWN_SCOPES.len() + extras.len());
+    KNOWN_SCOPES.get(i).copied().unwrap_or_else(|| extras[i - KNOWN_SCOPES.len()])
+}
+
 const BLANKS: &[&str] = &["", " ", "\t", "\n", "\u{a0}", "\u{2003}"];
 
 #[derive(Arbitrary, Debug)]
@@ -74,11 +32,11 @@ enum Name {
 impl Name {
     fn text(&self) -> String {
         match self {
-            Self::Known(i) => KNOWN[usize::from(*i) % KNOWN.len()].to_owned(),
+            Self::Known(i) => known(*i).to_owned(),
             Self::Padded(i, l, r) => format!(
                 "{}{}{}",
                 BLANKS[usize::from(*l) % BLANKS.len()],
-                KNOWN[usize::from(*i) % KNOWN.len()],
+                known(*i),
                 BLANKS[usize::from(*r) % BLANKS.len()]
             ),
             Self::Raw(s) => s.clone(),

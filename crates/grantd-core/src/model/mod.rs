@@ -11,7 +11,7 @@ pub use app::{App, AppSummary, ClientId, NewApp};
 pub use authorization::{Authorization, AuthorizationUpdate, NewAuthorization, PAT_CLIENT_ID};
 pub use grant::Grant;
 pub use ids::{AppId, AuthorizationId, GrantId, UserId};
-pub use scopes::{ScopeError, ScopeRegistry, Scopes};
+pub use scopes::{ScopeError, ScopeRegistry, Scopes, KNOWN_SCOPES};
 pub use user::{NewUser, User};
 
 /// A page request: `page` counts from 1, `per_page` is already clamped (BEHAVIOR 64).
