@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# grantd's benchmark suite: one command. See bench/README.md.
+#
+#   bench/run.sh [--quick] [--sets LIST] [--scenarios LIST] [--postgres URL]
+#
+# --quick       2 s warm-up and 5 s runs (default 5 s and 20 s), and by default only sqlite:10000
+# --sets        comma-separated BACKEND:TOKENS, default sqlite:10000,sqlite:1000000,postgres:1000000
+# --scenarios   comma-separated, default check,user,list,pat,reset
+# --postgres    server URL for postgres sets (default $GRANTD_BENCH_POSTGRES_URL or
+#               postgres://postgres@127.0.0.1:5432/test); a database grantd_bench_<pid> is
+#               created on that server for each set and dropped afterwards
+#
+# Every server runs pinned to core 1 (taskset -c 1); wrk runs pinned to core 0 with one thread and
+# 64 connections. Each warm-up answer is checked (status and body), and the run fails on any bad
+# answer. Output: a table on stdout, and everything (logs, raw figures) under bench/results/DATE/.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+QUICK=0
+SETS=""
+SCENARIOS="check,user,list,pat,reset"
+PG_URL="${GRANTD_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --sets) SETS="$2"; shift ;;
+    --scenarios) SCENARIOS="$2"; shift ;;
+    --postgres) PG_URL="$2"; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$QUICK" = 1 ]; then
+  WARMUP=2; DURATION=5; SETS="${SETS:-sqlite:10000}"
+else
+  WARMUP=5; DURATION=20; SETS="${SETS:-sqlite:10000,sqlite:1000000,postgres:1000000}"
+fi
+CONNECTIONS=64
+SERVER_CPU=1
+CLIENT_CPU=0
+# grantd's request log level while measured: its default (info), written to a file.
+export GRANTD_LOG="${GRANTD_BENCH_LOG:-info}"
+
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+RESULTS="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)"
+WORK="${GRANTD_BENCH_WORK:-${TMPDIR:-/tmp}/grantd-bench-$$}"
+mkdir -p "$RESULTS" "$WORK"
+TSV="$RESULTS/results.tsv"
+printf 'set\tserver\tscenario\treq_s\tp50_ms\tp99_ms\tcpu_us_per_req\tpeak_rss_mib\tbad\tsocket_errors\n' > "$TSV"
+say() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# ---- tools -------------------------------------------------------------------------------------
+command -v taskset >/dev/null || die "taskset (util-linux) is required"
+if ! command -v wrk >/dev/null; then
+  say "installing wrk (Debian package, with LuaJIT)"
+  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
+fi
+command -v node >/dev/null || die "node (Node.js 20 or newer) is required for the oidc-provider baseline"
+if [ ! -d "$HERE/oidc/node_modules/oidc-provider" ]; then
+  say "installing oidc-provider (pinned in bench/oidc/package-lock.json)"
+  (cd "$HERE/oidc" && npm ci --no-audit --no-fund >/dev/null)
+fi
+[ "$(nproc)" -ge 2 ] || die "needs two cores (server on core $SERVER_CPU, load generator on core $CLIENT_CPU)"
+
+say "building release binaries (grantd, seed, reference)"
+(cd "$ROOT" && cargo build --release -q -p grantd -p grantd-bench)
+BIN="$ROOT/target/release"
+TICKS=$(getconf CLK_TCK)
+
+# ---- processes -------------------------------------------------------------------------------
+PIDS=()
+PG_DBS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  for db in "${PG_DBS[@]:-}"; do
+    [ -n "$db" ] && psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  done
+  if [ -z "${GRANTD_BENCH_WORK:-}" ]; then rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+SERVER_PID=""
+# start_server NAME PORT LOG CMD...: starts CMD pinned to the server core, waits for its port.
+start_server() {
+  local name="$1" port="$2" log="$3"; shift 3
+  taskset -c "$SERVER_CPU" "$@" >"$log" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  for _ in $(seq 1 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log" >&2; die "$name exited at start"; }
+    sleep 0.1
+  done
+  die "$name did not listen on $port"
+}
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+cpu_ticks() { awk '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
+peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# wrk_run PORT SECONDS CONNECTIONS OUT SCENARIO TOKENS AUTH CLIENT_ID ARG
+wrk_run() {
+  local port="$1" secs="$2" conns="$3" out="$4"; shift 4
+  taskset -c "$CLIENT_CPU" wrk -t1 -c"$conns" -d"${secs}s" --timeout 10s --latency \
+    -s "$HERE/lua/bench.lua" "http://127.0.0.1:$port" -- "$@" >"$out" 2>&1 || true
+  grep -q '^BENCH_RESULT' "$out" || { cat "$out" >&2; die "wrk failed ($out)"; }
+}
+field() { sed -n "s/^BENCH_RESULT.* $1=\([0-9.]*\).*/\1/p" "$2"; }
+
+FAILED=0
+# measure SET SERVER_LABEL SCENARIO PORT LOGPREFIX ARGS...: warm-up (checked), then the measured run.
+measure() {
+  local set="$1" label="$2" scenario="$3" port="$4" prefix="$5"; shift 5
+  local warm="$prefix.warmup.txt" run="$prefix.run.txt"
+  local warm_args=("$@") run_args=("$@")
+  if [ "$scenario" = pat ]; then warm_args[4]="w$$"; run_args[4]="r$$"; fi
+  if [ "$scenario" = reset ]; then warm_args[4]="$RESET_WARM_FROM"; run_args[4]="$RESET_RUN_FROM"; fi
+  wrk_run "$port" "$WARMUP" "$CONNECTIONS" "$warm" "${warm_args[@]}"
+  local wbad wgood werr
+  wbad=$(field bad "$warm"); wgood=$(field good "$warm"); werr=$(field socket_errors "$warm")
+  if [ "$wbad" != 0 ] || [ "$wgood" = 0 ] || [ "$werr" != 0 ]; then
+    cat "$warm" >&2
+    die "$set $label $scenario: warm-up had $wbad bad answers, $werr socket errors, $wgood good ($warm)"
+  fi
+  local before after
+  before=$(cpu_ticks "$SERVER_PID")
+  wrk_run "$port" "$DURATION" "$CONNECTIONS" "$run" "${run_args[@]}"
+  after=$(cpu_ticks "$SERVER_PID")
+  local rss requests dur p50 p99 bad errs
+  rss=$(peak_rss_kib "$SERVER_PID")
+  requests=$(field requests "$run"); dur=$(field duration_us "$run")
+  p50=$(field p50_us "$run"); p99=$(field p99_us "$run"); bad=$(field bad "$run")
+  errs=$(field socket_errors "$run")
+  [ "$bad" = 0 ] || { FAILED=1; say "$set $label $scenario: $bad bad answers in the measured run ($run)"; }
+  [ "$errs" = 0 ] || say "$set $label $scenario: $errs socket errors or timeouts (10 s) in the measured run"
+  awk -v set="$set" -v srv="$label" -v sc="$scenario" -v n="$requests" -v d="$dur" -v p50="$p50" \
+      -v p99="$p99" -v t="$((after - before))" -v hz="$TICKS" -v rss="$rss" -v bad="$bad" -v errs="$errs" 'BEGIN {
+    printf "%s\t%s\t%s\t%.0f\t%.2f\t%.2f\t%.1f\t%.1f\t%s\t%s\n", set, srv, sc, n / (d / 1e6), p50 / 1000, p99 / 1000,
+      (n > 0 ? t * 1e6 / hz / n : 0), rss / 1024, bad, errs }' >> "$TSV"
+  tail -n1 "$TSV" | awk -F'\t' '{ printf "   %-10s %-6s %10s req/s  p50 %7s ms  p99 %8s ms  %8s µs/req  %7s MiB  bad %s  errors %s\n", $2, $3, $4, $5, $6, $7, $8, $9, $10 }' >&2
+}
+
+json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$2"; }
+
+# ---- one set -----------------------------------------------------------------------------------
+run_set() {
+  local backend="${1%%:*}" tokens="${1##*:}"
+  local set="$backend-$tokens"
+  local dir="$WORK/$set" logs="$RESULTS/$set"
+  mkdir -p "$dir" "$logs"
+  local url refdb master_key=()
+  case "$backend" in
+    sqlite) url="sqlite://$dir/grantd.db"; refdb="$url" ;;
+    postgres)
+      command -v psql >/dev/null || die "psql is required for postgres sets"
+      local db="grantd_bench_$$_$tokens"
+      psql -q "$PG_URL" -c "CREATE DATABASE $db" >/dev/null
+      PG_DBS+=("$db")
+      url="${PG_URL%/*}/$db"
+      master_key=(--master-key "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')")
+      # The reference server reads SQLite: it gets its own SQLite copy of the same size.
+      mkdir -p "$dir/ref"
+      say "$set: seeding a SQLite database of $tokens tokens for the reference server"
+      "$BIN/seed" --database-url "sqlite://$dir/ref/grantd.db" --tokens "$tokens" --out "$dir/ref" 2>"$logs/seed-ref.log"
+      refdb="sqlite://$dir/ref/grantd.db"
+      ;;
+    *) die "unknown backend in set $1" ;;
+  esac
+  say "$set: seeding"
+  local t0=$SECONDS
+  "$BIN/seed" --database-url "$url" --tokens "$tokens" --out "$dir" 2>"$logs/seed.log"
+  say "$set: seeded $tokens tokens in $((SECONDS - t0)) s"
+  printf '%s\tseed\t%s\n' "$set" "$((SECONDS - t0))" >> "$RESULTS/seed-times.tsv"
+
+  local cid sec login pw app_auth user_auth
+  cid=$(json_field client_id "$dir/app.json"); sec=$(json_field client_secret "$dir/app.json")
+  login=$(json_field login "$dir/user.json"); pw=$(json_field password "$dir/user.json")
+  app_auth="Basic $(printf '%s' "$cid:$sec" | base64 -w0)"
+  user_auth="Basic $(printf '%s' "$login:$pw" | base64 -w0)"
+  # reset consumes tokens: the warm-up and the measured run each take 2,000 of the last 4,000.
+  local total; total=$(wc -l < "$dir/tokens.txt")
+  RESET_WARM_FROM=$((total - 3999)); RESET_RUN_FROM=$((total - 1999))
+
+  # Baselines: the minimal reference server and oidc-provider, on tokens of the same size.
+  local bdir="$dir"; [ "$backend" = postgres ] && bdir="$dir/ref"
+  local bcid bsec bauth
+  bcid=$(json_field client_id "$bdir/app.json"); bsec=$(json_field client_secret "$bdir/app.json")
+  bauth="Basic $(printf '%s' "$bcid:$bsec" | base64 -w0)"
+  say "$set: reference server"
+  start_server reference 8091 "$logs/reference.log" "$BIN/reference" --database-url "$refdb" --listen 127.0.0.1:8091
+  measure "$set" reference check 8091 "$logs/reference-check" check "$bdir/tokens.txt" "$bauth" "$bcid" x
+  stop_server
+  say "$set: oidc-provider"
+  start_server oidc-provider 8092 "$logs/oidc.log" node "$HERE/oidc/server.mjs" "$bdir" 8092
+  measure "$set" oidc check 8092 "$logs/oidc-check" introspect "$bdir/tokens.txt" "$bauth" "$bcid" x
+  stop_server
+
+  local scenario auth
+  IFS=, read -r -a list <<< "$SCENARIOS"
+  for scenario in "${list[@]}"; do
+    case "$scenario" in
+      check|reset|user) auth="$app_auth" ;;
+      list|pat) auth="$user_auth" ;;
+      *) die "unknown scenario $scenario" ;;
+    esac
+    say "$set: grantd $scenario"
+    start_server grantd 8090 "$logs/grantd-$scenario.log" \
+      "$BIN/grantd" --database-url "$url" "${master_key[@]}" serve --listen 127.0.0.1:8090 \
+      --rate-limit 0 --rate-limit-anonymous 0
+    measure "$set" grantd "$scenario" 8090 "$logs/grantd-$scenario" "$scenario" "$dir/tokens.txt" "$auth" "$cid" x
+    stop_server
+    gzip -f "$logs/grantd-$scenario.log" # a line a request at info: hundreds of MB uncompressed
+  done
+}
+
+IFS=, read -r -a SET_LIST <<< "$SETS"
+for s in "${SET_LIST[@]}"; do run_set "$s"; done
+
+# ---- the table ---------------------------------------------------------------------------------
+{
+  echo
+  echo "grantd benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, server on core $SERVER_CPU, wrk -t1 -c$CONNECTIONS on core $CLIENT_CPU, ${DURATION} s after ${WARMUP} s warm-up"
+  echo "load average at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews absolute figures; the ratios less so)"
+  awk -F'\t' '
+    NR == 1 { next }
+    { key = $1 SUBSEP $2 SUBSEP $3; rps[key] = $4; cpu[key] = $7; rows[++n] = $0 }
+    END {
+      hdr = "%-16s %-10s %-8s %9s %9s %9s %10s %9s %4s %5s %10s %11s\n"
+      printf hdr, "set", "server", "scenario", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "RSS MiB", "bad", "errs", "×ref req/s", "×oidc req/s"
+      for (i = 1; i <= n; i++) {
+        split(rows[i], f, "\t")
+        r = f[1] SUBSEP "reference" SUBSEP "check"; o = f[1] SUBSEP "oidc" SUBSEP "check"
+        xr = (rps[r] > 0) ? sprintf("%.3f", f[4] / rps[r]) : "-"
+        xo = (rps[o] > 0) ? sprintf("%.3f", f[4] / rps[o]) : "-"
+        printf hdr, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], xr, xo
+      }
+    }' "$TSV"
+  echo
+  echo "CPU µs/req: the server process's user+system time during the measured run ÷ requests (PostgreSQL's own backends not included)."
+  echo "bad: answers with the wrong status or body (fail the run); errs: socket errors and timeouts (wrk --timeout 10s)."
+  echo "×ref / ×oidc: req/s ÷ the reference server's / oidc-provider's check req/s in the same set."
+  [ -f "$RESULTS/seed-times.tsv" ] && awk -F'\t' '{ printf "seeding %s: %s s\n", $1, $3 }' "$RESULTS/seed-times.tsv"
+} | tee "$RESULTS/table.txt"
+echo "raw figures and logs: $RESULTS" >&2
+[ "$FAILED" = 0 ] || die "some measured answers were bad (see above)"
