@@ -63,7 +63,7 @@ impl Token {
     }
 
     /// Checks the shape and checksum of `raw` without any I/O, so a malformed or mistyped token
-    /// is refused before the database is asked (issue: hot path; BEHAVIOR 56).
+    /// is refused before the database is asked (the hot path of every token check; BEHAVIOR 56).
     pub fn parse(raw: &str) -> Result<Self, TokenError> {
         let kind_ok = raw.len() == 4 + RANDOM_LEN + CHECKSUM_LEN
             && (raw.starts_with(TokenKind::Personal.prefix()) || raw.starts_with(TokenKind::OAuth.prefix()));

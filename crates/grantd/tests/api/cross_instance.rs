@@ -1,5 +1,5 @@
 //! Two `grantd serve` processes on one PostgreSQL database: what must hold across instances is
-//! settled by the database (issue "PostgreSQL store"). Runs when `GRANTD_TEST_POSTGRES_URL` is
+//! settled by the database, never by in-process state. Runs when `GRANTD_TEST_POSTGRES_URL` is
 //! set; prints its figures.
 
 use grantd_core::secret::{MasterKey, TotpSecret};
