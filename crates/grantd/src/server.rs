@@ -5,7 +5,7 @@ use grantd_core::clock::Clock;
 use grantd_core::secret::{MasterKey, PasswordHasher, PasswordPolicy};
 use grantd_core::service::{ServiceConfig, Services};
 use grantd_core::store::{SnapshotStore, Store};
-use grantd_http::{AppState, HttpConfig};
+use grantd_http::AppState;
 use grantd_store_postgres::{PgConfig, PgStore};
 use grantd_store_sqlite::{SqliteConfig, SqliteStore};
 use std::future::Future;
@@ -278,9 +278,4 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
-}
-
-/// HTTP settings from the command line.
-pub fn http_config(public_url: &str) -> HttpConfig {
-    HttpConfig::new(public_url)
 }

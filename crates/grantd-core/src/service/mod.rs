@@ -170,11 +170,6 @@ impl Services {
         }
     }
 
-    /// The store, for readiness checks.
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
     /// The clock.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
