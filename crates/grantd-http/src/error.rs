@@ -62,6 +62,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound => Self::NotFound,
             ServiceError::Validation(errors) => Self::Validation(errors),
             ServiceError::InvalidClient => Self::InvalidClient,
+            ServiceError::Busy => Self::Timeout,
             ServiceError::Rejected(msg) | ServiceError::Internal(msg) => Self::Internal(msg),
         }
     }

@@ -9,7 +9,7 @@ mod token;
 mod totp;
 
 pub use client_secret::{generate_client_id, ClientSecret};
-pub use password::{PasswordHasher, PasswordPolicy};
+pub use password::{Busy, PasswordHasher, PasswordPolicy};
 pub use seal::{MasterKey, SealError};
 pub use token::{Token, TokenDigest, TokenError, TokenKind};
 pub use totp::{TotpCheck, TotpSecret};

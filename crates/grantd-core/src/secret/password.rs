@@ -1,11 +1,21 @@
 //! Passwords: Argon2id hashes in PHC format, verified off the async runtime under a concurrency
 //! limit, and against a dummy hash when the user is unknown so that timing does not tell whether a
 //! login exists.
+//!
+//! Under load, Basic-auth requests degrade gracefully: at most `concurrency` hashes run at once
+//! (one per core by default), a bounded number of requests wait their turn (see
+//! [`PasswordHasher::new`]), and requests beyond that are refused at once with
+//! [`Busy`] (503) instead of queueing without bound. Verification reuses one Argon2 working
+//! memory per running hash, so memory stays at `concurrency` × the cost's memory however many
+//! threads the blocking pool uses (allocating 19 MiB afresh for every hash left the C allocator
+//! holding hundreds of MiB across threads).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
 /// Argon2id cost parameters.
@@ -40,7 +50,26 @@ impl Default for PasswordPolicy {
 pub struct PasswordHasher {
     argon2: Argon2<'static>,
     limit: Arc<Semaphore>,
+    /// Requests waiting for or holding a permit, and how many may.
+    queued: Arc<AtomicUsize>,
+    max_queued: usize,
+    /// Working memories of finished verifications, for the next ones.
+    memories: Arc<Mutex<Vec<Vec<Block>>>>,
     dummy_hash: Arc<str>,
+}
+
+/// Too many password checks are already waiting: the request is refused at once (503).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many password checks in progress")]
+pub struct Busy;
+
+/// Counts a request in the queue while it lives.
+struct Queued(Arc<AtomicUsize>);
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -57,7 +86,9 @@ impl std::fmt::Debug for PasswordHasher {
 pub struct HashError(String);
 
 impl PasswordHasher {
-    /// A hasher with `policy` allowing `concurrency` hashes at once.
+    /// A hasher with `policy` allowing `concurrency` hashes at once and 128 requests per permitted
+    /// hash waiting or running: with the default cost on one core that is up to about two and a
+    /// half seconds of waiting, after which a request is refused at once rather than queued.
     pub fn new(policy: PasswordPolicy, concurrency: usize) -> Result<Self, HashError> {
         let params = Params::new(policy.memory_kib, policy.iterations, policy.parallelism, None)
             .map_err(|e| HashError(e.to_string()))?;
@@ -66,9 +97,13 @@ impl PasswordHasher {
             .hash_password(b"grantd dummy password", &SaltString::generate(&mut OsRng))
             .map_err(|e| HashError(e.to_string()))?
             .to_string();
+        let concurrency = concurrency.max(1);
         Ok(Self {
             argon2,
-            limit: Arc::new(Semaphore::new(concurrency.max(1))),
+            limit: Arc::new(Semaphore::new(concurrency)),
+            queued: Arc::new(AtomicUsize::new(0)),
+            max_queued: concurrency.saturating_mul(128),
+            memories: Arc::new(Mutex::new(Vec::new())),
             dummy_hash: dummy_hash.into(),
         })
     }
@@ -88,27 +123,75 @@ impl PasswordHasher {
     }
 
     /// Whether `password` matches `stored`; with `stored = None` (unknown user) a dummy hash is
-    /// verified so the answer takes as long, and is always `false`.
-    pub async fn verify(&self, password: SecretString, stored: Option<String>) -> bool {
+    /// verified so the answer takes as long, and is always `false`. [`Busy`] when too many checks
+    /// are already waiting.
+    pub async fn verify(&self, password: SecretString, stored: Option<String>) -> Result<bool, Busy> {
+        let queued = Queued(self.queued.clone());
+        if self.queued.fetch_add(1, Ordering::AcqRel) >= self.max_queued {
+            return Err(Busy);
+        }
         let Ok(_permit) = self.limit.acquire().await else {
-            return false;
+            return Ok(false);
         };
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());
-        let argon2 = self.argon2.clone();
+        let memories = self.memories.clone();
+        let keep = self.concurrency();
         let matched = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash)
-                .map(|parsed| {
-                    argon2
-                        .verify_password(password.expose_secret().as_bytes(), &parsed)
-                        .is_ok()
-                })
-                .unwrap_or(false)
+            verify_with_pooled_memory(password.expose_secret().as_bytes(), &hash, &memories, keep)
         })
         .await
         .unwrap_or(false);
-        known && matched
+        drop(queued);
+        Ok(known && matched)
     }
+
+    /// How many working memories are kept: one per hash that may run at once.
+    fn concurrency(&self) -> usize {
+        self.max_queued / 128
+    }
+}
+
+/// Verifies `password` against the PHC string `phc` (any Argon2 variant, version and cost it
+/// records) in a working memory taken from `memories`, which it returns there afterwards (up to
+/// `keep` of them). The comparison is in constant time.
+fn verify_with_pooled_memory(password: &[u8], phc: &str, memories: &Mutex<Vec<Vec<Block>>>, keep: usize) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+        parsed.salt,
+        parsed.hash,
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut memory = memories.lock().map(|mut m| m.pop()).ok().flatten().unwrap_or_default();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    let mut out = [0u8; 64];
+    let Some(out) = out.get_mut(..expected.len()) else {
+        return false;
+    };
+    let hashed = argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..]);
+    if let Ok(mut kept) = memories.lock() {
+        if kept.len() < keep {
+            kept.push(memory);
+        }
+    }
+    hashed.is_ok() && bool::from(out.ct_eq(expected.as_bytes()))
 }
 
 #[cfg(test)]
@@ -132,12 +215,96 @@ mod tests {
         let h = cheap();
         let hash = h.hash(SecretString::from("correct horse")).await.expect("hash");
         assert!(hash.starts_with("$argon2id$"));
-        assert!(h.verify(SecretString::from("correct horse"), Some(hash.clone())).await);
-        assert!(!h.verify(SecretString::from("wrong"), Some(hash)).await);
+        assert_eq!(
+            h.verify(SecretString::from("correct horse"), Some(hash.clone())).await,
+            Ok(true)
+        );
+        assert_eq!(h.verify(SecretString::from("wrong"), Some(hash)).await, Ok(false));
     }
 
     #[tokio::test]
     async fn unknown_user_never_verifies() {
-        assert!(!cheap().verify(SecretString::from("grantd dummy password"), None).await);
+        assert_eq!(
+            cheap().verify(SecretString::from("grantd dummy password"), None).await,
+            Ok(false)
+        );
+    }
+
+    #[tokio::test]
+    async fn hashes_of_other_costs_and_variants_verify_in_reused_memory() {
+        let h = cheap();
+        let salt = SaltString::generate(&mut OsRng);
+        for (algorithm, m, t) in [
+            (Algorithm::Argon2id, 2048, 2),
+            (Algorithm::Argon2i, 512, 3),
+            (Algorithm::Argon2d, 1024, 1),
+        ] {
+            let params = Params::new(m, t, 1, Some(24)).expect("params");
+            let phc = Argon2::new(algorithm, Version::V0x13, params)
+                .hash_password(b"pw", &salt)
+                .expect("hash")
+                .to_string();
+            // Twice each: the second reuses the first's memory, of another size.
+            for _ in 0..2 {
+                assert_eq!(
+                    h.verify(SecretString::from("pw"), Some(phc.clone())).await,
+                    Ok(true),
+                    "{phc}"
+                );
+                assert_eq!(
+                    h.verify(SecretString::from("px"), Some(phc.clone())).await,
+                    Ok(false),
+                    "{phc}"
+                );
+            }
+        }
+        assert_eq!(
+            h.verify(SecretString::from("pw"), Some("$argon2id$garbage".into()))
+                .await,
+            Ok(false)
+        );
+        assert!(
+            h.memories.lock().expect("lock").len() <= 2,
+            "at most one memory per permit is kept"
+        );
+    }
+
+    #[tokio::test]
+    async fn checks_beyond_the_queue_bound_are_refused_at_once() {
+        let h = PasswordHasher::new(
+            PasswordPolicy {
+                memory_kib: 1024,
+                iterations: 1,
+                parallelism: 1,
+            },
+            1,
+        )
+        .expect("params");
+        // Hold the only permit so every check waits.
+        let permit = h.limit.clone().acquire_owned().await.expect("permit");
+        let waiting: Vec<_> = (0..128)
+            .map(|_| {
+                let h = h.clone();
+                tokio::spawn(async move { h.verify(SecretString::from("x"), None).await })
+            })
+            .collect();
+        while h.queued.load(Ordering::Acquire) < 128 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            h.verify(SecretString::from("x"), None).await,
+            Err(Busy),
+            "the 129th is refused"
+        );
+        drop(permit);
+        for w in waiting {
+            assert_eq!(w.await.expect("task"), Ok(false), "queued checks all finish");
+        }
+        assert_eq!(h.queued.load(Ordering::Acquire), 0);
+        assert_eq!(
+            h.verify(SecretString::from("x"), None).await,
+            Ok(false),
+            "and the queue is open again"
+        );
     }
 }

@@ -37,7 +37,8 @@ impl Services {
         let matched = self
             .passwords
             .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
-            .await;
+            .await
+            .map_err(|_| ServiceError::Busy)?;
         let Some(user) = user else {
             return Err(ServiceError::BadCredentials);
         };

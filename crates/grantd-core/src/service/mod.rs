@@ -80,6 +80,9 @@ pub enum ServiceError {
     /// An administrative request that cannot be carried out, with the reason (CLI).
     #[error("{0}")]
     Rejected(String),
+    /// Too many password checks are waiting already (503, like a timeout).
+    #[error("too many password checks in progress")]
+    Busy,
     /// A failure of the server itself; logged, never shown to a client.
     #[error("internal error: {0}")]
     Internal(String),
