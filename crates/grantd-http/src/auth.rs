@@ -84,12 +84,12 @@ pub fn credentials(headers: &HeaderMap) -> Credentials {
     let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
     let rest = rest.trim();
     if scheme.eq_ignore_ascii_case("basic") {
-        let engine = base64::engine::general_purpose::GeneralPurpose::new(
+        const ENGINE: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
             &base64::alphabet::STANDARD,
             base64::engine::GeneralPurposeConfig::new()
                 .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
         );
-        let Ok(decoded) = engine.decode(rest) else {
+        let Ok(decoded) = ENGINE.decode(rest) else {
             return Credentials::Malformed;
         };
         let Ok(decoded) = String::from_utf8(decoded) else {

@@ -14,7 +14,6 @@ use crate::auth::{authenticate, classify, Identity};
 use crate::error::ApiError;
 use crate::ratelimit::RateState;
 use crate::state::AppState;
-use crate::views::Bases;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -22,7 +21,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use sha2::{Digest, Sha256};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// The Enterprise layout's prefix.
 pub const ENTERPRISE_PREFIX: &str = "/api/v3";
@@ -35,15 +34,7 @@ const MAX_ETAG_BODY: usize = 4 * 1024 * 1024;
 /// The gate; see the module documentation.
 pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let enterprise = strip_prefix(&mut req);
-    let public = &state.config().public_url;
-    let bases = Bases {
-        api: if enterprise {
-            format!("{public}{ENTERPRISE_PREFIX}")
-        } else {
-            public.clone()
-        },
-        site: public.clone(),
-    };
+    let bases = state.bases(enterprise).clone();
     let is_head = req.method() == Method::HEAD;
     if is_head {
         *req.method_mut() = Method::GET;
@@ -58,10 +49,7 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
         .cloned()
         .unwrap_or(HeaderValue::from_static(DEFAULT_API_VERSION));
 
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let path = req.uri().path().to_owned();
     if path.contains("%00") {
         // No resource has a NUL character in its name (and PostgreSQL cannot look one up).
@@ -127,8 +115,9 @@ async fn admit(
     state: &AppState,
     headers: &HeaderMap,
     path: &str,
-    ip: String,
+    ip: Option<IpAddr>,
 ) -> Result<(Identity, Option<RateState>), (ApiError, Option<RateState>)> {
+    let ip = || ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     if let Some(version) = headers.get("x-github-api-version") {
         let version = version.to_str().unwrap_or("").trim();
         if !SUPPORTED_API_VERSIONS.contains(&version) {
@@ -141,24 +130,25 @@ async fn admit(
     let path_auth = classify(path);
     let result = authenticate(state.services(), &path_auth, headers).await;
     let now = state.services().clock().now().unix_timestamp();
-    let (key, subject) = match &result {
-        Ok(identity) => match (identity.rate_key(), identity) {
-            (Some(key), Identity::User(u)) => (key, format!("user ID {}", u.user.id)),
-            (Some(key), _) => (key, "this application".to_owned()),
-            (None, _) => (format!("ip:{ip}"), ip.clone()),
-        },
-        Err(_) => (format!("ip:{ip}"), ip.clone()),
-    };
     let authenticated = matches!(result, Ok(Identity::User(_) | Identity::App(_)));
-    let rate = state.limiter().hit(&key, authenticated, now);
+    let rate = if state.limiter().counts(authenticated) {
+        let key = match result.as_ref().ok().and_then(Identity::rate_key) {
+            Some(key) => key,
+            None => format!("ip:{}", ip()),
+        };
+        state.limiter().hit(&key, authenticated, now)
+    } else {
+        None
+    };
     if rate.is_some_and(|r| r.exceeded()) {
-        let message = if authenticated {
-            format!("API rate limit exceeded for {subject}.")
-        } else {
-            format!(
-                "API rate limit exceeded for {subject}. (But here's the good news: Authenticated requests get a higher \
-                 rate limit. Check out the documentation for more details.)"
-            )
+        let message = match &result {
+            Ok(Identity::User(u)) => format!("API rate limit exceeded for user ID {}.", u.user.id),
+            Ok(Identity::App(_)) => "API rate limit exceeded for this application.".to_owned(),
+            _ => format!(
+                "API rate limit exceeded for {}. (But here's the good news: Authenticated requests get a higher \
+                 rate limit. Check out the documentation for more details.)",
+                ip()
+            ),
         };
         return Err((ApiError::RateLimited(message), rate));
     }
@@ -206,11 +196,11 @@ pub fn media_type(headers: &HeaderMap) -> HeaderValue {
             _ => None,
         }
     });
-    let value = match param.filter(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')) {
-        Some(p) => format!("github.v3; param={p}; format=json"),
-        None => "github.v3; format=json".to_owned(),
-    };
-    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("github.v3; format=json"))
+    const PLAIN: HeaderValue = HeaderValue::from_static("github.v3; format=json");
+    match param.filter(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')) {
+        Some(p) => HeaderValue::from_str(&format!("github.v3; param={p}; format=json")).unwrap_or(PLAIN),
+        None => PLAIN,
+    }
 }
 
 fn rate_headers(headers: &mut HeaderMap, rate: &RateState) {

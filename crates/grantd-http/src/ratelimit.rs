@@ -70,6 +70,15 @@ impl RateLimiter {
         }
     }
 
+    /// Whether requests of this kind are counted at all (their limit is not `0`).
+    pub fn counts(&self, authenticated: bool) -> bool {
+        if authenticated {
+            self.limits.authenticated > 0
+        } else {
+            self.limits.anonymous > 0
+        }
+    }
+
     /// Counts one request for `key` at `now`; `authenticated` picks the limit. `None` when
     /// limiting is off for that kind of request.
     pub fn hit(&self, key: &str, authenticated: bool, now: i64) -> Option<RateState> {

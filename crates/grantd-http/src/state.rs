@@ -1,6 +1,8 @@
 //! The state every handler shares: the services, the HTTP configuration and the rate limiter.
 
+use crate::gate::ENTERPRISE_PREFIX;
 use crate::ratelimit::{RateLimiter, RateLimits};
+use crate::views::Bases;
 use grantd_core::service::Services;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,16 +41,30 @@ struct Inner {
     services: Services,
     config: HttpConfig,
     limiter: RateLimiter,
+    /// The base URLs of the github.com layout and of the Enterprise layout.
+    bases: [Bases; 2],
 }
 
 impl AppState {
     /// Builds the state.
     pub fn new(services: Services, config: HttpConfig) -> Self {
         let limiter = RateLimiter::new(config.rate_limits);
+        let site: Arc<str> = Arc::from(config.public_url.as_str());
+        let bases = [
+            Bases {
+                api: site.clone(),
+                site: site.clone(),
+            },
+            Bases {
+                api: Arc::from(format!("{site}{ENTERPRISE_PREFIX}")),
+                site,
+            },
+        ];
         Self(Arc::new(Inner {
             services,
             config,
             limiter,
+            bases,
         }))
     }
 
@@ -60,6 +76,11 @@ impl AppState {
     /// The configuration.
     pub fn config(&self) -> &HttpConfig {
         &self.0.config
+    }
+
+    /// The base URLs of a request on the Enterprise layout or not (BEHAVIOR 2, 86).
+    pub fn bases(&self, enterprise: bool) -> &Bases {
+        &self.0.bases[usize::from(enterprise)]
     }
 
     /// The rate limiter.

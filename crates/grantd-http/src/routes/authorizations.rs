@@ -59,7 +59,7 @@ pub async fn create(
     };
     let (authorization, token) = state.services().create_authorization(&auth.user, req).await?;
     let view = AuthorizationView::new(&authorization, &bases, Some(token.expose()), None);
-    Ok(with_location(json_response(StatusCode::CREATED, &view), view.url()))
+    Ok(with_location(json_response(StatusCode::CREATED, &view), &view.url()))
 }
 
 /// `PUT /authorizations/clients/{client_id}` (BEHAVIOR 39).
@@ -108,7 +108,7 @@ async fn get_or_create_with(
         StatusCode::OK
     };
     let view = AuthorizationView::new(&authorization, &bases, token.as_ref().map(|t| t.expose()), None);
-    Ok(with_location(json_response(status, &view), view.url()))
+    Ok(with_location(json_response(status, &view), &view.url()))
 }
 
 /// `GET /authorizations/{authorization_id}`.
