@@ -116,6 +116,11 @@ struct ErrorItem<'a> {
     message: Option<&'a str>,
 }
 
+/// Why an answer is a 500, carried in the response's extensions to the request log, which logs
+/// it at `error` with the request's id, method and path.
+#[derive(Debug, Clone)]
+pub struct InternalCause(pub std::sync::Arc<str>);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -144,10 +149,8 @@ impl IntoResponse for ApiError {
             Self::Validation(_) => ("Validation Failed", AUTHORIZATIONS_DOCS),
             Self::InvalidClient => ("Invalid OAuth application client_id or secret.", APPS_DOCS),
             Self::Timeout => ("Server Error", DOCS),
-            Self::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
-                ("Server Error", DOCS)
-            }
+            // The cause goes to the request log (`crate::access_log`), never to the client.
+            Self::Internal(_) => ("Server Error", DOCS),
         };
         let errors = match &self {
             Self::Validation(items) => Some(
@@ -176,6 +179,9 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert("x-github-otp", HeaderValue::from_static("required; app"));
+        }
+        if let Self::Internal(cause) = self {
+            response.extensions_mut().insert(InternalCause(cause.into()));
         }
         response
     }
