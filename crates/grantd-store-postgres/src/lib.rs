@@ -243,18 +243,51 @@ const USER_COLUMNS: &str = "id, login, email, name, password_hash, totp_sealed, 
                             locked_until, created_at, updated_at";
 
 fn user_from(row: &PgRow) -> StoreResult<User> {
+    user_from_columns(row, &USER_NAMES)
+}
+
+/// The names of [`USER_COLUMNS`], and their aliases when a user is joined to another row.
+const USER_NAMES: [&str; 11] = [
+    "id",
+    "login",
+    "email",
+    "name",
+    "password_hash",
+    "totp_sealed",
+    "totp_last_step",
+    "failed_logins",
+    "locked_until",
+    "created_at",
+    "updated_at",
+];
+const USER_JOINED_NAMES: [&str; 11] = [
+    "u_id",
+    "u_login",
+    "u_email",
+    "u_name",
+    "u_password_hash",
+    "u_totp_sealed",
+    "u_totp_last_step",
+    "u_failed_logins",
+    "u_locked_until",
+    "u_created_at",
+    "u_updated_at",
+];
+
+/// A user from the columns named `n` (in [`USER_NAMES`]' order).
+fn user_from_columns(row: &PgRow, n: &[&str; 11]) -> StoreResult<User> {
     Ok(User {
-        id: UserId(row.try_get("id").map_err(db)?),
-        login: row.try_get("login").map_err(db)?,
-        email: row.try_get("email").map_err(db)?,
-        name: row.try_get("name").map_err(db)?,
-        password_hash: row.try_get("password_hash").map_err(db)?,
-        totp_sealed: row.try_get("totp_sealed").map_err(db)?,
-        totp_last_step: row.try_get("totp_last_step").map_err(db)?,
-        failed_logins: row.try_get("failed_logins").map_err(db)?,
-        locked_until: row.try_get::<Option<i64>, _>("locked_until").map_err(db)?.map(from_ts),
-        created_at: from_ts(row.try_get("created_at").map_err(db)?),
-        updated_at: from_ts(row.try_get("updated_at").map_err(db)?),
+        id: UserId(row.try_get(n[0]).map_err(db)?),
+        login: row.try_get(n[1]).map_err(db)?,
+        email: row.try_get(n[2]).map_err(db)?,
+        name: row.try_get(n[3]).map_err(db)?,
+        password_hash: row.try_get(n[4]).map_err(db)?,
+        totp_sealed: row.try_get(n[5]).map_err(db)?,
+        totp_last_step: row.try_get(n[6]).map_err(db)?,
+        failed_logins: row.try_get(n[7]).map_err(db)?,
+        locked_until: row.try_get::<Option<i64>, _>(n[8]).map_err(db)?.map(from_ts),
+        created_at: from_ts(row.try_get(n[9]).map_err(db)?),
+        updated_at: from_ts(row.try_get(n[10]).map_err(db)?),
     })
 }
 
@@ -278,6 +311,25 @@ const AUTH_SELECT: &str = "SELECT a.id, a.user_id, a.app_id, a.grant_id, a.token
     a.scopes, a.note, a.note_url, a.fingerprint, a.created_at, a.updated_at, a.expires_at, \
     p.client_id AS app_client_id, p.name AS app_name, p.url AS app_url \
     FROM authorizations a LEFT JOIN apps p ON p.id = a.app_id";
+
+/// An authorization by token digest (`$1`), alive at `$2`, with its owner's columns as `u_*`.
+static AUTHORIZATION_AND_USER_BY_TOKEN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let user_columns = USER_NAMES
+        .iter()
+        .zip(USER_JOINED_NAMES)
+        .map(|(c, alias)| format!("u.{c} AS {alias}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let select = AUTH_SELECT.replacen(
+        " FROM authorizations",
+        &format!(", {user_columns} FROM authorizations"),
+        1,
+    );
+    format!(
+        "{select} JOIN users u ON u.id = a.user_id WHERE a.token_digest = $1 AND {}",
+        live(2)
+    )
+});
 
 /// The condition that a token (alias `a`) is alive at parameter `$n` (BEHAVIOR 78).
 fn live(n: u8) -> String {
@@ -1001,19 +1053,20 @@ impl AuthorizationStore for PgStore {
         digest: &TokenDigest,
         now: OffsetDateTime,
     ) -> StoreResult<Option<(Authorization, User)>> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
-        let Some(row) = sqlx::query(&format!("{AUTH_SELECT} WHERE a.token_digest = $1 AND {}", live(2)))
+        // One round trip: the authorization joined with its owner.
+        let Some(row) = sqlx::query(&AUTHORIZATION_AND_USER_BY_TOKEN)
             .bind(&digest.0[..])
             .bind(ts(now))
-            .fetch_optional(&mut *conn)
+            .fetch_optional(&self.pool)
             .await
             .map_err(db)?
         else {
             return Ok(None);
         };
-        let authorization = authorization_from(&row)?;
-        let user = user_in(&mut conn, authorization.user_id.0).await?;
-        Ok(Some((authorization, user)))
+        Ok(Some((
+            authorization_from(&row)?,
+            user_from_columns(&row, &USER_JOINED_NAMES)?,
+        )))
     }
 
     async fn reset_token(
