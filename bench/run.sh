@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # grantd's benchmark suite: one command. See bench/README.md.
 #
-#   bench/run.sh [--quick] [--sets LIST] [--scenarios LIST] [--postgres URL]
+#   bench/run.sh [--quick] [--runs N] [--sets LIST] [--scenarios LIST] [--postgres URL]
 #
-# --quick       2 s warm-up and 5 s runs (default 5 s and 20 s), and by default only sqlite:10000
+# --quick       2 s warm-up and 5 s runs (default 5 s and 20 s), one round, and by default only
+#               sqlite:10000
+# --runs N      rounds per set (default 2, 1 with --quick): each round measures the baselines and
+#               then every grantd scenario, so the rounds interleave and each ratio compares
+#               figures taken minutes apart
 # --sets        comma-separated BACKEND:TOKENS, default sqlite:10000,sqlite:1000000,postgres:1000000
 # --scenarios   comma-separated, default check,user,list,pat,reset
 # --postgres    server URL for postgres sets (default $GRANTD_BENCH_POSTGRES_URL or
@@ -18,25 +22,28 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 QUICK=0
+RUNS=""
 SETS=""
 SCENARIOS="check,user,list,pat,reset"
 PG_URL="${GRANTD_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
+    --runs) RUNS="$2"; shift ;;
     --sets) SETS="$2"; shift ;;
     --scenarios) SCENARIOS="$2"; shift ;;
     --postgres) PG_URL="$2"; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
 done
 if [ "$QUICK" = 1 ]; then
-  WARMUP=2; DURATION=5; SETS="${SETS:-sqlite:10000}"
+  WARMUP=2; DURATION=5; SETS="${SETS:-sqlite:10000}"; RUNS="${RUNS:-1}"
 else
-  WARMUP=5; DURATION=20; SETS="${SETS:-sqlite:10000,sqlite:1000000,postgres:1000000}"
+  WARMUP=5; DURATION=20; SETS="${SETS:-sqlite:10000,sqlite:1000000,postgres:1000000}"; RUNS="${RUNS:-2}"
 fi
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "--runs needs a positive number" >&2; exit 2; }
 CONNECTIONS=64
 SERVER_CPU=1
 CLIENT_CPU=0
@@ -48,7 +55,7 @@ RESULTS="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)"
 WORK="${GRANTD_BENCH_WORK:-${TMPDIR:-/tmp}/grantd-bench-$$}"
 mkdir -p "$RESULTS" "$WORK"
 TSV="$RESULTS/results.tsv"
-printf 'set\tserver\tscenario\treq_s\tp50_ms\tp99_ms\tcpu_us_per_req\tpeak_rss_mib\tbad\tsocket_errors\n' > "$TSV"
+printf 'set\trun\tserver\tscenario\treq_s\tp50_ms\tp99_ms\tcpu_us_per_req\tpeak_rss_mib\tbad\tsocket_errors\n' > "$TSV"
 say() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
@@ -65,7 +72,7 @@ if [ ! -d "$HERE/oidc/node_modules/oidc-provider" ]; then
 fi
 [ "$(nproc)" -ge 2 ] || die "needs two cores (server on core $SERVER_CPU, load generator on core $CLIENT_CPU)"
 
-say "building release binaries (grantd, seed, reference)"
+say "building release binaries (grantd, seed, reference, argon2-cost)"
 (cd "$ROOT" && cargo build --release -q -p grantd -p grantd-bench)
 BIN="$ROOT/target/release"
 TICKS=$(getconf CLK_TCK)
@@ -139,11 +146,11 @@ measure() {
   errs=$(field socket_errors "$run")
   [ "$bad" = 0 ] || { FAILED=1; say "$set $label $scenario: $bad bad answers in the measured run ($run)"; }
   [ "$errs" = 0 ] || say "$set $label $scenario: $errs socket errors or timeouts (10 s) in the measured run"
-  awk -v set="$set" -v srv="$label" -v sc="$scenario" -v n="$requests" -v d="$dur" -v p50="$p50" \
+  awk -v set="$set" -v run="$ROUND" -v srv="$label" -v sc="$scenario" -v n="$requests" -v d="$dur" -v p50="$p50" \
       -v p99="$p99" -v t="$((after - before))" -v hz="$TICKS" -v rss="$rss" -v bad="$bad" -v errs="$errs" 'BEGIN {
-    printf "%s\t%s\t%s\t%.0f\t%.2f\t%.2f\t%.1f\t%.1f\t%s\t%s\n", set, srv, sc, n / (d / 1e6), p50 / 1000, p99 / 1000,
+    printf "%s\t%s\t%s\t%s\t%.0f\t%.2f\t%.2f\t%.1f\t%.1f\t%s\t%s\n", set, run, srv, sc, n / (d / 1e6), p50 / 1000, p99 / 1000,
       (n > 0 ? t * 1e6 / hz / n : 0), rss / 1024, bad, errs }' >> "$TSV"
-  tail -n1 "$TSV" | awk -F'\t' '{ printf "   %-10s %-6s %10s req/s  p50 %7s ms  p99 %8s ms  %8s µs/req  %7s MiB  bad %s  errors %s\n", $2, $3, $4, $5, $6, $7, $8, $9, $10 }' >&2
+  tail -n1 "$TSV" | awk -F'\t' '{ printf "   %-10s %-6s %10s req/s  p50 %7s ms  p99 %8s ms  %8s µs/req  %7s MiB  bad %s  errors %s\n", $3, $4, $5, $6, $7, $8, $9, $10, $11 }' >&2
 }
 
 json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$2"; }
@@ -183,40 +190,61 @@ run_set() {
   login=$(json_field login "$dir/user.json"); pw=$(json_field password "$dir/user.json")
   app_auth="Basic $(printf '%s' "$cid:$sec" | base64 -w0)"
   user_auth="Basic $(printf '%s' "$login:$pw" | base64 -w0)"
-  # reset consumes tokens: the warm-up and the measured run each take 2,000 of the last 4,000.
+  # reset consumes tokens: round r's warm-up and measured run each take 2,000 of its own 4,000
+  # lines at the end of tokens.txt; the other scenarios draw from the lines before those.
   local total; total=$(wc -l < "$dir/tokens.txt")
-  RESET_WARM_FROM=$((total - 3999)); RESET_RUN_FROM=$((total - 1999))
+  local reserved=$((4000 * RUNS))
+  [ "$total" -gt "$reserved" ] || die "$set: $total tokens leave none to check beside reset's $reserved"
+  local drawn=$((total - reserved))
 
   # Baselines: the minimal reference server and oidc-provider, on tokens of the same size.
   local bdir="$dir"; [ "$backend" = postgres ] && bdir="$dir/ref"
   local bcid bsec bauth
   bcid=$(json_field client_id "$bdir/app.json"); bsec=$(json_field client_secret "$bdir/app.json")
   bauth="Basic $(printf '%s' "$bcid:$bsec" | base64 -w0)"
-  say "$set: reference server"
-  start_server reference 8091 "$logs/reference.log" "$BIN/reference" --database-url "$refdb" --listen 127.0.0.1:8091
-  measure "$set" reference check 8091 "$logs/reference-check" check "$bdir/tokens.txt" "$bauth" "$bcid" x
-  stop_server
-  say "$set: oidc-provider"
-  start_server oidc-provider 8092 "$logs/oidc.log" node "$HERE/oidc/server.mjs" "$bdir" 8092
-  measure "$set" oidc check 8092 "$logs/oidc-check" introspect "$bdir/tokens.txt" "$bauth" "$bcid" x
-  stop_server
-
   local scenario auth
   IFS=, read -r -a list <<< "$SCENARIOS"
-  for scenario in "${list[@]}"; do
-    case "$scenario" in
-      check|reset|user) auth="$app_auth" ;;
-      list|pat) auth="$user_auth" ;;
-      *) die "unknown scenario $scenario" ;;
-    esac
-    say "$set: grantd $scenario"
-    start_server grantd 8090 "$logs/grantd-$scenario.log" \
-      "$BIN/grantd" --database-url "$url" "${master_key[@]}" serve --listen 127.0.0.1:8090 \
-      --rate-limit 0 --rate-limit-anonymous 0
-    measure "$set" grantd "$scenario" 8090 "$logs/grantd-$scenario" "$scenario" "$dir/tokens.txt" "$auth" "$cid" x
+  for ROUND in $(seq 1 "$RUNS"); do
+    RESET_WARM_FROM=$((total - 4000 * ROUND + 1)); RESET_RUN_FROM=$((RESET_WARM_FROM + 2000))
+    say "$set, round $ROUND of $RUNS: reference server"
+    start_server reference 8091 "$logs/reference-$ROUND.log" "$BIN/reference" --database-url "$refdb" --listen 127.0.0.1:8091
+    measure "$set" reference check 8091 "$logs/reference-check-$ROUND" check "$bdir/tokens.txt" "$bauth" "$bcid" "$drawn"
     stop_server
-    gzip -f "$logs/grantd-$scenario.log" # a line a request at info: hundreds of MB uncompressed
+    say "$set, round $ROUND: oidc-provider"
+    start_server oidc-provider 8092 "$logs/oidc-$ROUND.log" node "$HERE/oidc/server.mjs" "$bdir" 8092
+    measure "$set" oidc check 8092 "$logs/oidc-check-$ROUND" introspect "$bdir/tokens.txt" "$bauth" "$bcid" "$drawn"
+    stop_server
+    if [[ ",$SCENARIOS," == *,list,* || ",$SCENARIOS," == *,pat,* ]]; then
+      say "$set, round $ROUND: Argon2id verifications on one core (grantd's default cost)"
+      argon2_cost "$set" "$logs/argon2-$ROUND.txt"
+    fi
+    for scenario in "${list[@]}"; do
+      case "$scenario" in
+        check|reset|user) auth="$app_auth" ;;
+        list|pat) auth="$user_auth" ;;
+        *) die "unknown scenario $scenario" ;;
+      esac
+      say "$set, round $ROUND: grantd $scenario"
+      start_server grantd 8090 "$logs/grantd-$scenario-$ROUND.log" \
+        "$BIN/grantd" --database-url "$url" "${master_key[@]}" serve --listen 127.0.0.1:8090 \
+        --rate-limit 0 --rate-limit-anonymous 0
+      measure "$set" grantd "$scenario" 8090 "$logs/grantd-$scenario-$ROUND" "$scenario" "$dir/tokens.txt" "$auth" "$cid" "$drawn"
+      stop_server
+      gzip -f "$logs/grantd-$scenario-$ROUND.log" # a line a request at info: hundreds of MB uncompressed
+    done
   done
+}
+
+# argon2_cost SET OUT: grantd's password verification alone, pinned to the server core, for the
+# Basic-auth scenarios' ratio (one verification per request is what bounds them).
+argon2_cost() {
+  local set="$1" out="$2"
+  taskset -c "$SERVER_CPU" "$BIN/argon2-cost" --seconds "$DURATION" >"$out" 2>&1 || { cat "$out" >&2; die "argon2-cost failed"; }
+  local n d
+  n=$(sed -n 's/^BENCH_RESULT verifications=\([0-9]*\).*/\1/p' "$out"); d=$(sed -n 's/.*duration_us=\([0-9]*\).*/\1/p' "$out")
+  awk -v set="$set" -v run="$ROUND" -v n="$n" -v d="$d" 'BEGIN {
+    printf "%s\t%s\targon2\tverify\t%.1f\t-\t-\t%.1f\t-\t0\t0\n", set, run, n / (d / 1e6), d / n }' >> "$TSV"
+  tail -n1 "$TSV" | awk -F'\t' '{ printf "   %-10s %-6s %10s verifications/s  %8s µs each\n", $3, $4, $5, $8 }' >&2
 }
 
 IFS=, read -r -a SET_LIST <<< "$SETS"
@@ -225,26 +253,30 @@ for s in "${SET_LIST[@]}"; do run_set "$s"; done
 # ---- the table ---------------------------------------------------------------------------------
 {
   echo
-  echo "grantd benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, server on core $SERVER_CPU, wrk -t1 -c$CONNECTIONS on core $CLIENT_CPU, ${DURATION} s after ${WARMUP} s warm-up"
+  echo "grantd benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, server on core $SERVER_CPU, wrk -t1 -c$CONNECTIONS on core $CLIENT_CPU, ${DURATION} s after ${WARMUP} s warm-up, $RUNS interleaved round(s)"
   echo "load average at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews absolute figures; the ratios less so)"
   awk -F'\t' '
     NR == 1 { next }
-    { key = $1 SUBSEP $2 SUBSEP $3; rps[key] = $4; cpu[key] = $7; rows[++n] = $0 }
+    { key = $1 SUBSEP $2 SUBSEP $3 SUBSEP $4; rps[key] = $5; rows[++n] = $0 }
     END {
-      hdr = "%-16s %-10s %-8s %9s %9s %9s %10s %9s %4s %5s %10s %11s\n"
-      printf hdr, "set", "server", "scenario", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "RSS MiB", "bad", "errs", "×ref req/s", "×oidc req/s"
+      hdr = "%-16s %3s %-9s %-8s %9s %9s %9s %10s %8s %4s %5s %6s %6s %7s\n"
+      printf hdr, "set", "run", "server", "scenario", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "RSS MiB", "bad", "errs", "×ref", "×oidc", "×argon2"
       for (i = 1; i <= n; i++) {
         split(rows[i], f, "\t")
-        r = f[1] SUBSEP "reference" SUBSEP "check"; o = f[1] SUBSEP "oidc" SUBSEP "check"
-        xr = (rps[r] > 0) ? sprintf("%.3f", f[4] / rps[r]) : "-"
-        xo = (rps[o] > 0) ? sprintf("%.3f", f[4] / rps[o]) : "-"
-        printf hdr, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], xr, xo
+        r = f[1] SUBSEP f[2] SUBSEP "reference" SUBSEP "check"; o = f[1] SUBSEP f[2] SUBSEP "oidc" SUBSEP "check"
+        a = f[1] SUBSEP f[2] SUBSEP "argon2" SUBSEP "verify"
+        xr = (rps[r] > 0 && f[3] != "argon2") ? sprintf("%.2f", f[5] / rps[r]) : "-"
+        xo = (rps[o] > 0 && f[3] != "argon2") ? sprintf("%.2f", f[5] / rps[o]) : "-"
+        xa = (rps[a] > 0 && (f[4] == "list" || f[4] == "pat")) ? sprintf("%.2f", f[5] / rps[a]) : "-"
+        printf hdr, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], xr, xo, xa
       }
     }' "$TSV"
   echo
   echo "CPU µs/req: the server process's user+system time during the measured run ÷ requests (PostgreSQL's own backends not included)."
   echo "bad: answers with the wrong status or body (fail the run); errs: socket errors and timeouts (wrk --timeout 10s)."
-  echo "×ref / ×oidc: req/s ÷ the reference server's / oidc-provider's check req/s in the same set."
+  echo "×ref / ×oidc: req/s ÷ the reference server's / oidc-provider's check req/s in the same set and round."
+  echo "argon2 verify: grantd's password verification alone on the server core (req/s = verifications/s, CPU µs/req = µs each);"
+  echo "×argon2: list/pat req/s ÷ that, i.e. how close the Basic-auth endpoints come to what the Argon2id cost allows."
   [ -f "$RESULTS/seed-times.tsv" ] && awk -F'\t' '{ printf "seeding %s: %s s\n", $1, $3 }' "$RESULTS/seed-times.tsv"
 } | tee "$RESULTS/table.txt"
 echo "raw figures and logs: $RESULTS" >&2

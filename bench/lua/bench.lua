@@ -2,6 +2,7 @@
 --   wrk ... -s bench/lua/bench.lua -- SCENARIO TOKENS_FILE AUTH_HEADER CLIENT_ID ARG
 -- SCENARIO:
 --   check       POST /applications/CLIENT_ID/token {"access_token": random token}   (grantd, reference)
+--               (check, introspect, user: ARG = draw tokens from the first ARG lines only)
 --   introspect  POST /token/introspection token=random token                      (oidc-provider)
 --   user        GET /user with "Authorization: token T"
 --   list        GET /authorizations with Basic login:password
@@ -52,7 +53,7 @@ function init(args)
     load_tokens(tonumber(arg5), 2000)
     queue_tail = #tokens
   elseif scenario == "check" or scenario == "introspect" or scenario == "user" then
-    load_tokens(1, nil)
+    load_tokens(1, tonumber(arg5)) -- ARG: how many lines to draw from (the rest is reset's)
   end
   if expect[scenario] == nil then
     error("unknown scenario " .. tostring(scenario))
