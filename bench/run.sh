@@ -126,7 +126,7 @@ measure() {
   local set="$1" label="$2" scenario="$3" port="$4" prefix="$5"; shift 5
   local warm="$prefix.warmup.txt" run="$prefix.run.txt"
   local warm_args=("$@") run_args=("$@")
-  if [ "$scenario" = pat ]; then warm_args[4]="w$$"; run_args[4]="r$$"; fi
+  if [ "$scenario" = pat ]; then warm_args[4]="w$$-$ROUND"; run_args[4]="r$$-$ROUND"; fi
   if [ "$scenario" = reset ]; then warm_args[4]="$RESET_WARM_FROM"; run_args[4]="$RESET_RUN_FROM"; fi
   wrk_run "$port" "$WARMUP" "$CONNECTIONS" "$warm" "${warm_args[@]}"
   local wbad wgood werr

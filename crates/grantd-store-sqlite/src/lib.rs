@@ -882,7 +882,14 @@ impl AuthorizationStore for SqliteStore {
         let filter = "a.user_id = ?1 AND (?2 IS NULL OR a.app_id = ?2) AND (a.expires_at IS NULL OR a.expires_at > ?3)";
         let (limit, offset) = page_bounds(page);
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM authorizations a WHERE {filter}"))
+        // Without an app filter the count reads the (user_id, expires_at) index alone.
+        let count = match app {
+            None => "SELECT COUNT(*) FROM authorizations a WHERE a.user_id = ?1 AND ?2 IS NULL \
+                     AND (a.expires_at IS NULL OR a.expires_at > ?3)"
+                .to_owned(),
+            Some(_) => format!("SELECT COUNT(*) FROM authorizations a WHERE {filter}"),
+        };
+        let total: i64 = sqlx::query_scalar(&count)
             .bind(user.0)
             .bind(app.map(|a| a.0))
             .bind(ts(now))
