@@ -243,51 +243,28 @@ const USER_COLUMNS: &str = "id, login, email, name, password_hash, totp_sealed, 
                             locked_until, created_at, updated_at";
 
 fn user_from(row: &PgRow) -> StoreResult<User> {
-    user_from_columns(row, &USER_NAMES)
+    user_from_prefixed(row, "")
 }
 
-/// The names of [`USER_COLUMNS`], and their aliases when a user is joined to another row.
-const USER_NAMES: [&str; 11] = [
-    "id",
-    "login",
-    "email",
-    "name",
-    "password_hash",
-    "totp_sealed",
-    "totp_last_step",
-    "failed_logins",
-    "locked_until",
-    "created_at",
-    "updated_at",
-];
-const USER_JOINED_NAMES: [&str; 11] = [
-    "u_id",
-    "u_login",
-    "u_email",
-    "u_name",
-    "u_password_hash",
-    "u_totp_sealed",
-    "u_totp_last_step",
-    "u_failed_logins",
-    "u_locked_until",
-    "u_created_at",
-    "u_updated_at",
-];
-
-/// A user from the columns named `n` (in [`USER_NAMES`]' order).
-fn user_from_columns(row: &PgRow, n: &[&str; 11]) -> StoreResult<User> {
+/// A user from the columns of [`USER_COLUMNS`] named with `prefix` (`u_` where the user is
+/// joined to another row).
+fn user_from_prefixed(row: &PgRow, prefix: &str) -> StoreResult<User> {
+    let col = |name: &str| format!("{prefix}{name}");
     Ok(User {
-        id: UserId(row.try_get(n[0]).map_err(db)?),
-        login: row.try_get(n[1]).map_err(db)?,
-        email: row.try_get(n[2]).map_err(db)?,
-        name: row.try_get(n[3]).map_err(db)?,
-        password_hash: row.try_get(n[4]).map_err(db)?,
-        totp_sealed: row.try_get(n[5]).map_err(db)?,
-        totp_last_step: row.try_get(n[6]).map_err(db)?,
-        failed_logins: row.try_get(n[7]).map_err(db)?,
-        locked_until: row.try_get::<Option<i64>, _>(n[8]).map_err(db)?.map(from_ts),
-        created_at: from_ts(row.try_get(n[9]).map_err(db)?),
-        updated_at: from_ts(row.try_get(n[10]).map_err(db)?),
+        id: UserId(row.try_get(col("id").as_str()).map_err(db)?),
+        login: row.try_get(col("login").as_str()).map_err(db)?,
+        email: row.try_get(col("email").as_str()).map_err(db)?,
+        name: row.try_get(col("name").as_str()).map_err(db)?,
+        password_hash: row.try_get(col("password_hash").as_str()).map_err(db)?,
+        totp_sealed: row.try_get(col("totp_sealed").as_str()).map_err(db)?,
+        totp_last_step: row.try_get(col("totp_last_step").as_str()).map_err(db)?,
+        failed_logins: row.try_get(col("failed_logins").as_str()).map_err(db)?,
+        locked_until: row
+            .try_get::<Option<i64>, _>(col("locked_until").as_str())
+            .map_err(db)?
+            .map(from_ts),
+        created_at: from_ts(row.try_get(col("created_at").as_str()).map_err(db)?),
+        updated_at: from_ts(row.try_get(col("updated_at").as_str()).map_err(db)?),
     })
 }
 
@@ -314,10 +291,9 @@ const AUTH_SELECT: &str = "SELECT a.id, a.user_id, a.app_id, a.grant_id, a.token
 
 /// An authorization by token digest (`$1`), alive at `$2`, with its owner's columns as `u_*`.
 static AUTHORIZATION_AND_USER_BY_TOKEN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let user_columns = USER_NAMES
-        .iter()
-        .zip(USER_JOINED_NAMES)
-        .map(|(c, alias)| format!("u.{c} AS {alias}"))
+    let user_columns = USER_COLUMNS
+        .split(',')
+        .map(|c| format!("u.{0} AS u_{0}", c.trim()))
         .collect::<Vec<_>>()
         .join(", ");
     let select = AUTH_SELECT.replacen(
@@ -1063,10 +1039,7 @@ impl AuthorizationStore for PgStore {
         else {
             return Ok(None);
         };
-        Ok(Some((
-            authorization_from(&row)?,
-            user_from_columns(&row, &USER_JOINED_NAMES)?,
-        )))
+        Ok(Some((authorization_from(&row)?, user_from_prefixed(&row, "u_")?)))
     }
 
     async fn reset_token(

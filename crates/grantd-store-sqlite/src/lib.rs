@@ -119,31 +119,6 @@ impl SqliteStore {
     async fn write_tx(&self) -> StoreResult<Transaction<'static, sqlx::Sqlite>> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)
     }
-
-    /// [`AuthorizationStore::authorization_by_token`] through the pool.
-    async fn authorization_by_token_pooled(
-        &self,
-        digest: &TokenDigest,
-        now: OffsetDateTime,
-    ) -> StoreResult<Option<(Authorization, User)>> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
-        let Some(row) = sqlx::query(&AUTHORIZATION_BY_TOKEN)
-            .bind(&digest.0[..])
-            .bind(ts(now))
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db)?
-        else {
-            return Ok(None);
-        };
-        let authorization = authorization_from(&row)?;
-        let user = sqlx::query(&USER_BY_ID)
-            .bind(authorization.user_id.0)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db)?;
-        Ok(Some((authorization, user_from(&user)?)))
-    }
 }
 
 // ---- conversions ---------------------------------------------------------------------------
@@ -177,82 +152,78 @@ fn from_ts(secs: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-/// A result row, from sqlx or from the inline [`reader`]: the row conversions below serve both.
+/// A column type both sqlx and rusqlite can read.
+trait Column: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + rusqlite::types::FromSql {}
+
+impl<T> Column for T where
+    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + rusqlite::types::FromSql
+{
+}
+
+/// A result row read by column name: the row conversions below serve sqlx's rows and the
+/// [`Labelled`] rows of the inline [`reader`] alike.
 trait RowRead {
-    fn int(&self, col: &str) -> StoreResult<i64>;
-    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>>;
-    fn text(&self, col: &str) -> StoreResult<String>;
-    fn opt_text(&self, col: &str) -> StoreResult<Option<String>>;
-    fn blob(&self, col: &str) -> StoreResult<Vec<u8>>;
-    fn opt_blob(&self, col: &str) -> StoreResult<Option<Vec<u8>>>;
+    fn get<T: Column>(&self, col: &str) -> StoreResult<T>;
 }
 
 impl RowRead for SqliteRow {
-    fn int(&self, col: &str) -> StoreResult<i64> {
-        self.try_get(col).map_err(db)
-    }
-    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
-        self.try_get(col).map_err(db)
-    }
-    fn text(&self, col: &str) -> StoreResult<String> {
-        self.try_get(col).map_err(db)
-    }
-    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
-        self.try_get(col).map_err(db)
-    }
-    fn blob(&self, col: &str) -> StoreResult<Vec<u8>> {
-        self.try_get(col).map_err(db)
-    }
-    fn opt_blob(&self, col: &str) -> StoreResult<Option<Vec<u8>>> {
+    fn get<T: Column>(&self, col: &str) -> StoreResult<T> {
         self.try_get(col).map_err(db)
     }
 }
 
-/// A row of the inline [`reader`], read by the labels of its statement's columns, in order
-/// (rusqlite's own lookup by name asks SQLite for every column's name each time, which cost a
-/// tenth of a token check).
-struct Labelled<'r, 's> {
-    row: &'r rusqlite::Row<'s>,
+/// A result row read by column position.
+trait ByPosition {
+    fn at<T: Column>(&self, index: usize) -> StoreResult<T>;
+}
+
+impl ByPosition for SqliteRow {
+    fn at<T: Column>(&self, index: usize) -> StoreResult<T> {
+        self.try_get(index).map_err(db)
+    }
+}
+
+impl ByPosition for rusqlite::Row<'_> {
+    fn at<T: Column>(&self, index: usize) -> StoreResult<T> {
+        self.get(index).map_err(StoreError::backend)
+    }
+}
+
+/// A row read by the labels of its statement's columns, in order, from `offset` on: rusqlite's
+/// own lookup by name asks SQLite for every column's name each time (a tenth of a token check),
+/// and a join's columns may share names.
+struct Labelled<'r, R> {
+    row: &'r R,
     labels: &'static [&'static str],
     /// Where the labelled columns start in the row.
     offset: usize,
 }
 
-impl Labelled<'_, '_> {
-    fn get<T: rusqlite::types::FromSql>(&self, col: &str) -> StoreResult<T> {
+impl<R: ByPosition> RowRead for Labelled<'_, R> {
+    fn get<T: Column>(&self, col: &str) -> StoreResult<T> {
         let index = self
             .labels
             .iter()
             .position(|l| *l == col)
-            .map(|i| i + self.offset)
             .ok_or_else(|| StoreError::Backend(format!("no column {col} in the statement").into()))?;
-        self.row.get(index).map_err(StoreError::backend)
+        self.row.at(index + self.offset)
     }
 }
 
-impl RowRead for Labelled<'_, '_> {
-    fn int(&self, col: &str) -> StoreResult<i64> {
-        self.get(col)
-    }
-    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
-        self.get(col)
-    }
-    fn text(&self, col: &str) -> StoreResult<String> {
-        self.get(col)
-    }
-    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
-        self.get(col)
-    }
-    fn blob(&self, col: &str) -> StoreResult<Vec<u8>> {
-        self.get(col)
-    }
-    fn opt_blob(&self, col: &str) -> StoreResult<Option<Vec<u8>>> {
-        self.get(col)
-    }
+/// The labels of a column list (`a.id, p.name AS app_name, …`): each column's alias, or its name.
+fn labels(columns: &'static str) -> Vec<&'static str> {
+    columns
+        .split(',')
+        .map(|c| {
+            let c = c.trim();
+            let c = c.rsplit_once(" AS ").map_or(c, |(_, alias)| alias);
+            c.rsplit_once('.').map_or(c, |(_, name)| name)
+        })
+        .collect()
 }
 
 fn digest_of(row: &impl RowRead, col: &str) -> StoreResult<[u8; 32]> {
-    let bytes = row.blob(col)?;
+    let bytes: Vec<u8> = row.get(col)?;
     bytes
         .try_into()
         .map_err(|_| StoreError::Backend(format!("column {col} is not a 32-byte digest").into()))
@@ -261,86 +232,57 @@ fn digest_of(row: &impl RowRead, col: &str) -> StoreResult<[u8; 32]> {
 const USER_COLUMNS: &str = "id, login, email, name, password_hash, totp_sealed, totp_last_step, failed_logins, \
                             locked_until, created_at, updated_at";
 /// The labels of [`USER_COLUMNS`], in order.
-const USER_LABELS: &[&str] = &[
-    "id",
-    "login",
-    "email",
-    "name",
-    "password_hash",
-    "totp_sealed",
-    "totp_last_step",
-    "failed_logins",
-    "locked_until",
-    "created_at",
-    "updated_at",
-];
+static USER_LABELS: LazyLock<Vec<&str>> = LazyLock::new(|| labels(USER_COLUMNS));
 
 fn user_from(row: &impl RowRead) -> StoreResult<User> {
     Ok(User {
-        id: UserId(row.int("id")?),
-        login: row.text("login")?,
-        email: row.opt_text("email")?,
-        name: row.opt_text("name")?,
-        password_hash: row.text("password_hash")?,
-        totp_sealed: row.opt_blob("totp_sealed")?,
-        totp_last_step: row.int("totp_last_step")?,
-        failed_logins: row.int("failed_logins")?,
-        locked_until: row.opt_int("locked_until")?.map(from_ts),
-        created_at: from_ts(row.int("created_at")?),
-        updated_at: from_ts(row.int("updated_at")?),
+        id: UserId(row.get("id")?),
+        login: row.get("login")?,
+        email: row.get("email")?,
+        name: row.get("name")?,
+        password_hash: row.get("password_hash")?,
+        totp_sealed: row.get("totp_sealed")?,
+        totp_last_step: row.get("totp_last_step")?,
+        failed_logins: row.get("failed_logins")?,
+        locked_until: row.get::<Option<i64>>("locked_until")?.map(from_ts),
+        created_at: from_ts(row.get("created_at")?),
+        updated_at: from_ts(row.get("updated_at")?),
     })
 }
 
 const APP_COLUMNS: &str = "id, client_id, client_secret_digest, name, url, callback_url, created_at, updated_at";
 /// The labels of [`APP_COLUMNS`], in order.
-const APP_LABELS: &[&str] = &[
-    "id",
-    "client_id",
-    "client_secret_digest",
-    "name",
-    "url",
-    "callback_url",
-    "created_at",
-    "updated_at",
-];
+static APP_LABELS: LazyLock<Vec<&str>> = LazyLock::new(|| labels(APP_COLUMNS));
 
 fn app_from(row: &impl RowRead) -> StoreResult<App> {
     Ok(App {
-        id: AppId(row.int("id")?),
-        client_id: ClientId(row.text("client_id")?),
+        id: AppId(row.get("id")?),
+        client_id: ClientId(row.get("client_id")?),
         client_secret_digest: digest_of(row, "client_secret_digest")?,
-        name: row.text("name")?,
-        url: row.text("url")?,
-        callback_url: row.opt_text("callback_url")?,
-        created_at: from_ts(row.int("created_at")?),
-        updated_at: from_ts(row.int("updated_at")?),
+        name: row.get("name")?,
+        url: row.get("url")?,
+        callback_url: row.get("callback_url")?,
+        created_at: from_ts(row.get("created_at")?),
+        updated_at: from_ts(row.get("updated_at")?),
     })
 }
 
 /// Authorization columns with the app joined as `p`.
-const AUTH_SELECT: &str = "SELECT a.id, a.user_id, a.app_id, a.grant_id, a.token_digest, a.token_last_eight, \
-    a.scopes, a.note, a.note_url, a.fingerprint, a.created_at, a.updated_at, a.expires_at, \
-    p.client_id AS app_client_id, p.name AS app_name, p.url AS app_url \
-    FROM authorizations a LEFT JOIN apps p ON p.id = a.app_id";
+/// The authorization columns, with the app's as `app_*`.
+macro_rules! auth_columns {
+    () => {
+        "a.id, a.user_id, a.app_id, a.grant_id, a.token_digest, a.token_last_eight, \
+         a.scopes, a.note, a.note_url, a.fingerprint, a.created_at, a.updated_at, a.expires_at, \
+         p.client_id AS app_client_id, p.name AS app_name, p.url AS app_url"
+    };
+}
+const AUTH_SELECT: &str = concat!(
+    "SELECT ",
+    auth_columns!(),
+    " FROM authorizations a LEFT JOIN apps p ON p.id = a.app_id"
+);
 /// The labels of [`AUTH_SELECT`]'s columns, in order.
-const AUTH_LABELS: &[&str] = &[
-    "id",
-    "user_id",
-    "app_id",
-    "grant_id",
-    "token_digest",
-    "token_last_eight",
-    "scopes",
-    "note",
-    "note_url",
-    "fingerprint",
-    "created_at",
-    "updated_at",
-    "expires_at",
-    "app_client_id",
-    "app_name",
-    "app_url",
-];
+static AUTH_LABELS: LazyLock<Vec<&str>> = LazyLock::new(|| labels(auth_columns!()));
 
 /// The condition that a token (alias `a`) is alive at `?` (BEHAVIOR 78).
 const LIVE: &str = "(a.expires_at IS NULL OR a.expires_at > ?)";
@@ -348,49 +290,60 @@ const LIVE: &str = "(a.expires_at IS NULL OR a.expires_at > ?)";
 // The statements of the inline reads, shared with their pooled twins.
 static APP_BY_CLIENT_ID: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {APP_COLUMNS} FROM apps WHERE client_id = ?"));
-static AUTHORIZATION_BY_TOKEN: LazyLock<String> =
-    LazyLock::new(|| format!("{AUTH_SELECT} WHERE a.token_digest = ? AND {LIVE}"));
 /// An authorization with its owner's columns after [`AUTH_LABELS`], in one statement.
 static AUTHORIZATION_AND_USER_BY_TOKEN: LazyLock<String> = LazyLock::new(|| {
-    let user_columns = USER_COLUMNS
-        .split(',')
-        .map(|c| format!("u.{}", c.trim()))
+    let user_columns = USER_LABELS
+        .iter()
+        .map(|c| format!("u.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let select = AUTH_SELECT.replacen(
-        " FROM authorizations",
-        &format!(", {user_columns} FROM authorizations"),
-        1,
-    );
-    format!("{select} JOIN users u ON u.id = a.user_id WHERE a.token_digest = ? AND {LIVE}")
+    format!(
+        "SELECT {}, {user_columns} FROM authorizations a LEFT JOIN apps p ON p.id = a.app_id \
+         JOIN users u ON u.id = a.user_id WHERE a.token_digest = ? AND {LIVE}",
+        auth_columns!()
+    )
 });
-static USER_BY_ID: LazyLock<String> = LazyLock::new(|| format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"));
+
+/// A row of [`AUTHORIZATION_AND_USER_BY_TOKEN`], from the pool or from an inline reader.
+fn authorization_and_user(row: &impl ByPosition) -> StoreResult<(Authorization, User)> {
+    let authorization = authorization_from(&Labelled {
+        row,
+        labels: &AUTH_LABELS,
+        offset: 0,
+    })?;
+    let user = user_from(&Labelled {
+        row,
+        labels: &USER_LABELS,
+        offset: AUTH_LABELS.len(),
+    })?;
+    Ok((authorization, user))
+}
 
 fn authorization_from(row: &impl RowRead) -> StoreResult<Authorization> {
-    let app_id = row.opt_int("app_id")?;
+    let app_id: Option<i64> = row.get("app_id")?;
     let app = match app_id {
         Some(id) => Some(AppSummary {
             id: AppId(id),
-            client_id: ClientId(row.text("app_client_id")?),
-            name: row.text("app_name")?,
-            url: row.text("app_url")?,
+            client_id: ClientId(row.get("app_client_id")?),
+            name: row.get("app_name")?,
+            url: row.get("app_url")?,
         }),
         None => None,
     };
     Ok(Authorization {
-        id: AuthorizationId(row.int("id")?),
-        user_id: UserId(row.int("user_id")?),
+        id: AuthorizationId(row.get("id")?),
+        user_id: UserId(row.get("user_id")?),
         app,
-        grant_id: row.opt_int("grant_id")?.map(GrantId),
-        scopes: Scopes::from_storage(&row.text("scopes")?),
+        grant_id: row.get::<Option<i64>>("grant_id")?.map(GrantId),
+        scopes: Scopes::from_storage(&row.get::<String>("scopes")?),
         token_digest: TokenDigest(digest_of(row, "token_digest")?),
-        token_last_eight: row.text("token_last_eight")?,
-        note: row.opt_text("note")?,
-        note_url: row.opt_text("note_url")?,
-        fingerprint: row.opt_text("fingerprint")?,
-        created_at: from_ts(row.int("created_at")?),
-        updated_at: from_ts(row.int("updated_at")?),
-        expires_at: row.opt_int("expires_at")?.map(from_ts),
+        token_last_eight: row.get("token_last_eight")?,
+        note: row.get("note")?,
+        note_url: row.get("note_url")?,
+        fingerprint: row.get("fingerprint")?,
+        created_at: from_ts(row.get("created_at")?),
+        updated_at: from_ts(row.get("updated_at")?),
+        expires_at: row.get::<Option<i64>>("expires_at")?.map(from_ts),
     })
 }
 
@@ -764,7 +717,7 @@ impl AppStore for SqliteStore {
                 Ok(rows.next()?.map(|row| {
                     app_from(&Labelled {
                         row,
-                        labels: APP_LABELS,
+                        labels: &APP_LABELS,
                         offset: 0,
                     })
                 }))
@@ -984,29 +937,25 @@ impl AuthorizationStore for SqliteStore {
             r.read(|conn| {
                 let mut stmt = conn.prepare_cached(&AUTHORIZATION_AND_USER_BY_TOKEN)?;
                 let mut rows = stmt.query(rusqlite::params![&digest.0[..], ts(now)])?;
-                Ok(rows.next()?.map(|row| {
-                    let authorization = authorization_from(&Labelled {
-                        row,
-                        labels: AUTH_LABELS,
-                        offset: 0,
-                    });
-                    let user = user_from(&Labelled {
-                        row,
-                        labels: USER_LABELS,
-                        offset: AUTH_LABELS.len(),
-                    });
-                    (authorization, user)
-                }))
+                Ok(rows.next()?.map(authorization_and_user))
             })
         }) {
-            return match found {
-                None => Ok(None),
-                Some((Ok(authorization), Ok(user))) => Ok(Some((authorization, user))),
+            match found {
+                None => return Ok(None),
+                Some(Ok(found)) => return Ok(Some(found)),
                 // A row that does not convert: the pool's answer (or error) counts.
-                Some(_) => self.authorization_by_token_pooled(digest, now).await,
-            };
+                Some(Err(_)) => {}
+            }
         }
-        self.authorization_by_token_pooled(digest, now).await
+        sqlx::query(&AUTHORIZATION_AND_USER_BY_TOKEN)
+            .bind(&digest.0[..])
+            .bind(ts(now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(authorization_and_user)
+            .transpose()
     }
 
     async fn reset_token(
@@ -1289,12 +1238,13 @@ mod tests {
     async fn labels_name_the_statements_columns_in_order() {
         let (store, _dir) = store().await;
         let readers = store.readers.as_ref().expect("a file database has readers");
-        let joined = [AUTH_LABELS, USER_LABELS].concat();
+        let joined = [&AUTH_LABELS[..], &USER_LABELS[..]].concat();
+        let users = format!("SELECT {USER_COLUMNS} FROM users");
         for (sql, labels) in [
-            (&*APP_BY_CLIENT_ID, APP_LABELS),
-            (&*AUTHORIZATION_BY_TOKEN, AUTH_LABELS),
-            (&*AUTHORIZATION_AND_USER_BY_TOKEN, &joined[..]),
-            (&*USER_BY_ID, USER_LABELS),
+            (APP_BY_CLIENT_ID.as_str(), &APP_LABELS[..]),
+            (AUTH_SELECT, &AUTH_LABELS[..]),
+            (AUTHORIZATION_AND_USER_BY_TOKEN.as_str(), &joined[..]),
+            (users.as_str(), &USER_LABELS[..]),
         ] {
             let names = readers
                 .read(|conn| {
@@ -1329,7 +1279,7 @@ mod tests {
                 Ok(rows.next()?.map(|row| {
                     app_from(&Labelled {
                         row,
-                        labels: APP_LABELS,
+                        labels: &APP_LABELS,
                         offset: 0,
                     })
                 }))
