@@ -53,10 +53,15 @@ pub struct PasswordHasher {
     /// Requests waiting for or holding a permit, and how many may.
     queued: Arc<AtomicUsize>,
     max_queued: usize,
+    /// Hashes that may run at once, and so working memories kept.
+    concurrency: usize,
     /// Working memories of finished verifications, for the next ones.
     memories: Arc<Mutex<Vec<Vec<Block>>>>,
     dummy_hash: Arc<str>,
 }
+
+/// Password checks that may wait or run per hash allowed at once.
+const QUEUED_PER_PERMIT: usize = 128;
 
 /// Too many password checks are already waiting: the request is refused at once (503).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -102,7 +107,8 @@ impl PasswordHasher {
             argon2,
             limit: Arc::new(Semaphore::new(concurrency)),
             queued: Arc::new(AtomicUsize::new(0)),
-            max_queued: concurrency.saturating_mul(128),
+            max_queued: concurrency.saturating_mul(QUEUED_PER_PERMIT),
+            concurrency,
             memories: Arc::new(Mutex::new(Vec::new())),
             dummy_hash: dummy_hash.into(),
         })
@@ -136,7 +142,7 @@ impl PasswordHasher {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let memories = self.memories.clone();
-        let keep = self.concurrency();
+        let keep = self.concurrency;
         let matched = tokio::task::spawn_blocking(move || {
             verify_with_pooled_memory(password.expose_secret().as_bytes(), &hash, &memories, keep)
         })
@@ -144,11 +150,6 @@ impl PasswordHasher {
         .unwrap_or(false);
         drop(queued);
         Ok(known && matched)
-    }
-
-    /// How many working memories are kept: one per hash that may run at once.
-    fn concurrency(&self) -> usize {
-        self.max_queued / 128
     }
 }
 
