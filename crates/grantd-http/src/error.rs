@@ -149,7 +149,7 @@ impl IntoResponse for ApiError {
             Self::Validation(_) => ("Validation Failed", AUTHORIZATIONS_DOCS),
             Self::InvalidClient => ("Invalid OAuth application client_id or secret.", APPS_DOCS),
             Self::Timeout => ("Server Error", DOCS),
-            // The cause goes to the request log (`crate::access_log`), never to the client.
+            // The cause goes to the request log (`crate::edge`), never to the client.
             Self::Internal(_) => ("Server Error", DOCS),
         };
         let errors = match &self {

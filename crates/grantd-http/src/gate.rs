@@ -1,4 +1,4 @@
-//! The middleware in front of the router. For every request it:
+//! The gate in front of the routes ([`crate::edge::Gated`]). For every request it:
 //! 1. strips the Enterprise prefix `/api/v3` and records which base URL the client used
 //!    (BEHAVIOR 2, 86);
 //! 2. checks `X-GitHub-Api-Version` (BEHAVIOR 72, 83);
@@ -15,24 +15,36 @@ use crate::error::ApiError;
 use crate::ratelimit::RateState;
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use axum::middleware::Next;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::Router;
 use http_body_util::BodyExt;
 use sha2::{Digest, Sha256};
 use std::net::{IpAddr, SocketAddr};
+use tower::ServiceExt as _;
 
 /// The Enterprise layout's prefix.
 pub const ENTERPRISE_PREFIX: &str = "/api/v3";
 /// API versions this server answers (BEHAVIOR 72, 83).
 pub const SUPPORTED_API_VERSIONS: &[&str] = &["2022-11-28", "2026-03-10"];
 const DEFAULT_API_VERSION: &str = "2022-11-28";
+// The headers the gate adds, named once (a name given as a string is parsed at every insert).
+const X_GITHUB_MEDIA_TYPE: HeaderName = HeaderName::from_static("x-github-media-type");
+const X_GITHUB_API_VERSION_SELECTED: HeaderName = HeaderName::from_static("x-github-api-version-selected");
+const X_GITHUB_ENTERPRISE_VERSION: HeaderName = HeaderName::from_static("x-github-enterprise-version");
+const X_OAUTH_SCOPES: HeaderName = HeaderName::from_static("x-oauth-scopes");
+const X_ACCEPTED_OAUTH_SCOPES: HeaderName = HeaderName::from_static("x-accepted-oauth-scopes");
+const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+const X_RATELIMIT_USED: HeaderName = HeaderName::from_static("x-ratelimit-used");
+const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+const X_RATELIMIT_RESOURCE: HeaderName = HeaderName::from_static("x-ratelimit-resource");
 /// Largest response body buffered to compute an `ETag`.
 const MAX_ETAG_BODY: usize = 4 * 1024 * 1024;
 
 /// The gate; see the module documentation.
-pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn gate(state: AppState, mut req: Request, routes: Router) -> Response {
     let enterprise = strip_prefix(&mut req);
     let bases = state.bases(enterprise).clone();
     let is_head = req.method() == Method::HEAD;
@@ -65,7 +77,10 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
             // passes, the work already started (a database transaction above all) runs to its
             // end instead of being dropped half-way, which would leave a pooled connection in a
             // broken transaction state. A panic becomes a logged 500.
-            let handler = tokio::spawn(next.run(req));
+            let handler = tokio::spawn(async move {
+                let Ok(response) = routes.oneshot(req).await;
+                response
+            });
             let response = match tokio::time::timeout(timeout, handler).await {
                 Ok(Ok(response)) => response,
                 Ok(Err(e)) => ApiError::Internal(format!("request handler failed: {e}")).into_response(),
@@ -77,14 +92,14 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     };
 
     let headers = response.headers_mut();
-    headers.insert("x-github-media-type", media_type);
-    headers.insert("x-github-api-version-selected", api_version);
+    headers.insert(X_GITHUB_MEDIA_TYPE, media_type);
+    headers.insert(X_GITHUB_API_VERSION_SELECTED, api_version);
     headers.insert(
         header::VARY,
         HeaderValue::from_static("Accept, Authorization, Cookie, X-GitHub-OTP"),
     );
     if enterprise {
-        headers.insert("x-github-enterprise-version", HeaderValue::from_static("3.19.0"));
+        headers.insert(X_GITHUB_ENTERPRISE_VERSION, HeaderValue::from_static("3.19.0"));
     }
     if let Some(rate) = rate {
         rate_headers(headers, &rate);
@@ -92,10 +107,10 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     if let Some(Identity::User(user)) = &identity {
         if let Some(token) = &user.token {
             if let Ok(v) = HeaderValue::from_str(&token.scopes.header_value()) {
-                headers.insert("x-oauth-scopes", v);
+                headers.insert(X_OAUTH_SCOPES, v);
             }
-            if !headers.contains_key("x-accepted-oauth-scopes") {
-                headers.insert("x-accepted-oauth-scopes", HeaderValue::from_static(""));
+            if !headers.contains_key(&X_ACCEPTED_OAUTH_SCOPES) {
+                headers.insert(X_ACCEPTED_OAUTH_SCOPES, HeaderValue::from_static(""));
             }
         }
     }
@@ -204,11 +219,11 @@ pub fn media_type(headers: &HeaderMap) -> HeaderValue {
 }
 
 fn rate_headers(headers: &mut HeaderMap, rate: &RateState) {
-    headers.insert("x-ratelimit-limit", HeaderValue::from(rate.limit));
-    headers.insert("x-ratelimit-remaining", HeaderValue::from(rate.remaining()));
-    headers.insert("x-ratelimit-used", HeaderValue::from(rate.used.min(rate.limit)));
-    headers.insert("x-ratelimit-reset", HeaderValue::from(rate.reset));
-    headers.insert("x-ratelimit-resource", HeaderValue::from_static("core"));
+    headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(rate.limit));
+    headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(rate.remaining()));
+    headers.insert(X_RATELIMIT_USED, HeaderValue::from(rate.used.min(rate.limit)));
+    headers.insert(X_RATELIMIT_RESET, HeaderValue::from(rate.reset));
+    headers.insert(X_RATELIMIT_RESOURCE, HeaderValue::from_static("core"));
 }
 
 /// Adds `ETag` and `Cache-Control` to a 200 answer to GET, or turns it into a 304 when the

@@ -11,7 +11,10 @@ pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
     // Most answers fit in 2 KiB: one allocation instead of a series of regrowths.
     let mut bytes = Vec::with_capacity(2048);
-    match serde_json::to_writer(&mut bytes, body) {
+    // sonic-rs writes what serde_json would, but scans strings for characters to escape 16 or 32
+    // bytes at a time: serde_json's byte-at-a-time escaping was over half of the time spent
+    // writing a token check's answer (about 1.4 KB, most of it URLs).
+    match sonic_rs::to_writer(&mut bytes, body) {
         Ok(()) => {
             let mut response = (status, bytes).into_response();
             response
@@ -27,5 +30,36 @@ pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Res
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
             response
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_response;
+    use axum::http::StatusCode;
+    use http_body_util::BodyExt as _;
+
+    /// What clients parse is what serde_json would have written, byte for byte, for every kind of
+    /// string a note, URL or login can hold.
+    #[tokio::test]
+    async fn answers_are_written_as_serde_json_writes_them() {
+        let mut nasty: String = (0u8..0x80).map(char::from).collect();
+        nasty.push_str("é ✓ 🔑 \u{2028}\u{2029} </script> \u{7f} \u{feff} ");
+        let long = "https://example.com/users/someone/followers{/other_user}".repeat(40);
+        let value = serde_json::json!({
+            "note": nasty,
+            "url": long,
+            "id": 9_007_199_254_740_993_i64,
+            "n": -1,
+            "yes": true,
+            "none": null,
+            "scopes": ["repo", "user", ""],
+            "nested": {"": "", "a\"b": [1, 2, {"c": "d\\e"}]},
+        });
+        let response = json_response(StatusCode::CREATED, &value);
+        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(response.headers()["content-type"], super::JSON_CONTENT_TYPE);
+        let body = response.into_body().collect().await.expect("body").to_bytes();
+        assert_eq!(body, serde_json::to_vec(&value).expect("serde_json"));
     }
 }

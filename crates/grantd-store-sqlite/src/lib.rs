@@ -197,15 +197,34 @@ struct Labelled<'r, R> {
     labels: &'static [&'static str],
     /// Where the labelled columns start in the row.
     offset: usize,
+    /// The label after the one last read: the conversions read columns mostly in their order, so
+    /// that label is tried before a search.
+    next: std::cell::Cell<usize>,
+}
+
+impl<'r, R> Labelled<'r, R> {
+    const fn new(row: &'r R, labels: &'static [&'static str], offset: usize) -> Self {
+        Self {
+            row,
+            labels,
+            offset,
+            next: std::cell::Cell::new(0),
+        }
+    }
 }
 
 impl<R: ByPosition> RowRead for Labelled<'_, R> {
     fn get<T: Column>(&self, col: &str) -> StoreResult<T> {
-        let index = self
-            .labels
-            .iter()
-            .position(|l| *l == col)
-            .ok_or_else(|| StoreError::Backend(format!("no column {col} in the statement").into()))?;
+        let guess = self.next.get();
+        let index = if self.labels.get(guess) == Some(&col) {
+            guess
+        } else {
+            self.labels
+                .iter()
+                .position(|l| *l == col)
+                .ok_or_else(|| StoreError::Backend(format!("no column {col} in the statement").into()))?
+        };
+        self.next.set(index + 1);
         self.row.at(index + self.offset)
     }
 }
@@ -306,16 +325,8 @@ static AUTHORIZATION_AND_USER_BY_TOKEN: LazyLock<String> = LazyLock::new(|| {
 
 /// A row of [`AUTHORIZATION_AND_USER_BY_TOKEN`], from the pool or from an inline reader.
 fn authorization_and_user(row: &impl ByPosition) -> StoreResult<(Authorization, User)> {
-    let authorization = authorization_from(&Labelled {
-        row,
-        labels: &AUTH_LABELS,
-        offset: 0,
-    })?;
-    let user = user_from(&Labelled {
-        row,
-        labels: &USER_LABELS,
-        offset: AUTH_LABELS.len(),
-    })?;
+    let authorization = authorization_from(&Labelled::new(row, &AUTH_LABELS, 0))?;
+    let user = user_from(&Labelled::new(row, &USER_LABELS, AUTH_LABELS.len()))?;
     Ok((authorization, user))
 }
 
@@ -714,13 +725,7 @@ impl AppStore for SqliteStore {
             r.read(|conn| {
                 let mut stmt = conn.prepare_cached(&APP_BY_CLIENT_ID)?;
                 let mut rows = stmt.query([client_id])?;
-                Ok(rows.next()?.map(|row| {
-                    app_from(&Labelled {
-                        row,
-                        labels: &APP_LABELS,
-                        offset: 0,
-                    })
-                }))
+                Ok(rows.next()?.map(|row| app_from(&Labelled::new(row, &APP_LABELS, 0))))
             })
         }) {
             return found.transpose();
@@ -1276,13 +1281,7 @@ mod tests {
             .read(|conn| {
                 let mut stmt = conn.prepare_cached(&APP_BY_CLIENT_ID)?;
                 let mut rows = stmt.query(["inline-test"])?;
-                Ok(rows.next()?.map(|row| {
-                    app_from(&Labelled {
-                        row,
-                        labels: &APP_LABELS,
-                        offset: 0,
-                    })
-                }))
+                Ok(rows.next()?.map(|row| app_from(&Labelled::new(row, &APP_LABELS, 0))))
             })
             .expect("the inline read runs")
             .expect("the app is found")

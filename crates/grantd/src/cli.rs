@@ -350,7 +350,9 @@ async fn copy(cli: &Cli, to: &str) -> anyhow::Result<()> {
 /// Logging to standard error at the level `GRANTD_LOG` names (`info` by default; also per target,
 /// `grantd_http=debug,sqlx=warn`). A `Targets` filter rather than an `EnvFilter`: it decides by
 /// level and target alone, which keeps the request log cheap (span-field filtering, which only
-/// `EnvFilter` has, cost several microseconds a request). Colours only on a terminal.
+/// `EnvFilter` has, cost several microseconds a request). Colours only on a terminal. The text
+/// format is tracing-subscriber's default, with the request log written by a faster path
+/// ([`crate::log_format`]).
 fn init_logging(format: &str) {
     use std::io::IsTerminal as _;
     use tracing_subscriber::layer::SubscriberExt as _;
@@ -373,6 +375,7 @@ fn init_logging(format: &str) {
             .with(
                 tracing_subscriber::fmt::layer()
                     .with_ansi(ansi)
+                    .event_format(crate::log_format::AccessFast::default())
                     .with_writer(std::io::stderr),
             )
             .try_init()

@@ -3,4 +3,5 @@
 //! through [`server`] exactly as `grantd serve` does.
 
 pub mod cli;
+pub mod log_format;
 pub mod server;
