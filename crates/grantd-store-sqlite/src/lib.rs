@@ -722,13 +722,20 @@ impl AppStore for SqliteStore {
 
     async fn app_by_client_id(&self, client_id: &str) -> StoreResult<Option<App>> {
         if let Some(found) = self.readers.as_ref().and_then(|r| {
-            r.read(|conn| {
-                let mut stmt = conn.prepare_cached(&APP_BY_CLIENT_ID)?;
-                let mut rows = stmt.query([client_id])?;
-                Ok(rows.next()?.map(|row| app_from(&Labelled::new(row, &APP_LABELS, 0))))
+            r.read(|reader| {
+                let reader::Reader { conn, apps } = reader;
+                apps.get(conn, client_id, |conn| {
+                    let mut stmt = conn.prepare_cached(&APP_BY_CLIENT_ID)?;
+                    let mut rows = stmt.query([client_id])?;
+                    // A row that does not convert is left to the pool's query, which reports it.
+                    rows.next()?
+                        .map(|row| app_from(&Labelled::new(row, &APP_LABELS, 0)))
+                        .transpose()
+                        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.to_string().into()))
+                })
             })
         }) {
-            return found.transpose();
+            return Ok(found);
         }
         sqlx::query(&APP_BY_CLIENT_ID)
             .bind(client_id)
@@ -1308,5 +1315,61 @@ mod tests {
             .expect("read")
             .expect("found");
         assert_eq!(after.name, "Renamed", "a committed write is visible at once");
+    }
+
+    #[tokio::test]
+    async fn cached_apps_follow_every_commit_from_this_process_or_another() {
+        let (store, dir) = store().await;
+        let app = store
+            .create_app(NewApp {
+                client_id: ClientId("cached".into()),
+                client_secret_digest: [1; 32],
+                name: "Cached".into(),
+                url: "https://example.com".into(),
+                callback_url: None,
+                now: OffsetDateTime::now_utc(),
+            })
+            .await
+            .expect("create an app");
+        let digest = |store: &SqliteStore| {
+            let store = store.clone();
+            async move {
+                store
+                    .app_by_client_id("cached")
+                    .await
+                    .expect("read")
+                    .map(|a| a.client_secret_digest)
+            }
+        };
+        // Enough reads that every reader connection has the app cached.
+        for _ in 0..8 {
+            assert_eq!(digest(&store).await, Some([1; 32]));
+        }
+        store
+            .set_app_secret(app.id, &[2; 32], OffsetDateTime::now_utc())
+            .await
+            .expect("rotate");
+        for _ in 0..8 {
+            assert_eq!(digest(&store).await, Some([2; 32]), "a rotated secret counts at once");
+        }
+        // Another process (`grantd app …` beside the server): a connection of its own.
+        let other = rusqlite::Connection::open(dir.path().join("grantd.db")).expect("open");
+        other
+            .execute(
+                "UPDATE apps SET client_secret_digest = ?1 WHERE id = ?2",
+                rusqlite::params![[3u8; 32], app.id.0],
+            )
+            .expect("update");
+        for _ in 0..8 {
+            assert_eq!(
+                digest(&store).await,
+                Some([3; 32]),
+                "another process's commit counts at once"
+            );
+        }
+        store.delete_app(app.id).await.expect("delete");
+        for _ in 0..8 {
+            assert_eq!(digest(&store).await, None, "a deleted app is gone at once");
+        }
     }
 }

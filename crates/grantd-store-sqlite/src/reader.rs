@@ -19,16 +19,86 @@
 //! Consistency: each statement runs in its own read transaction in WAL mode, so it sees every
 //! transaction committed before it began, from this process or another — exactly what the
 //! pooled sqlx connections see.
+//!
+//! Apps, which every app-authenticated request looks up and which rarely change, are also kept in
+//! a small [`Cached`] map per reader connection. An entry is used only while SQLite's
+//! `PRAGMA data_version` on that connection is unchanged, which it is until any other connection,
+//! in this process or another (`grantd app …` beside a running server), commits a change to the
+//! database: a rotated secret or a deleted app is refused at once, as without the cache. The
+//! pragma costs a fraction of the lookup and conversion it saves.
 
 use rusqlite::{Connection, OpenFlags};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Reader connections; see the module documentation.
 pub(crate) struct Readers {
-    connections: Vec<Mutex<Connection>>,
+    connections: Vec<Mutex<Reader>>,
     next: AtomicUsize,
+}
+
+/// One reader connection, with what is cached on it.
+pub(crate) struct Reader {
+    pub(crate) conn: Connection,
+    /// Apps by client id.
+    pub(crate) apps: Cached<grantd_core::model::App>,
+}
+
+impl std::ops::Deref for Reader {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Rows by key, as of one data version of the database: valid until another connection commits.
+pub(crate) struct Cached<T> {
+    version: Option<i64>,
+    entries: HashMap<String, Option<T>>,
+}
+
+impl<T: Clone> Cached<T> {
+    /// Most entries kept; past it the map starts over (apps are few, and a flood of unknown
+    /// client ids must not grow it without bound).
+    const CAPACITY: usize = 1024;
+
+    fn new() -> Self {
+        Self {
+            version: None,
+            entries: HashMap::new(),
+        }
+    }
+
+    /// The row for `key` (`None`: there is none), from the cache when nothing was committed
+    /// since it was read, or else from `load`.
+    pub(crate) fn get(
+        &mut self,
+        conn: &Connection,
+        key: &str,
+        load: impl FnOnce(&Connection) -> rusqlite::Result<Option<T>>,
+    ) -> rusqlite::Result<Option<T>> {
+        let version = conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |row| row.get::<_, i64>(0))?;
+        if self.version != Some(version) {
+            self.entries.clear();
+            self.version = Some(version);
+        }
+        if let Some(hit) = self.entries.get(key) {
+            return Ok(hit.clone());
+        }
+        // Read after the version: a commit in between makes the next version differ, so what is
+        // kept is never older than the version it is kept under.
+        let loaded = load(conn)?;
+        if self.entries.len() >= Self::CAPACITY {
+            self.entries.clear();
+        }
+        self.entries.insert(key.to_owned(), loaded.clone());
+        Ok(loaded)
+    }
 }
 
 impl std::fmt::Debug for Readers {
@@ -53,7 +123,10 @@ impl Readers {
                 )?;
                 conn.pragma_update(None, "query_only", true)?;
                 conn.set_prepared_statement_cache_capacity(8);
-                Ok(Mutex::new(conn))
+                Ok(Mutex::new(Reader {
+                    conn,
+                    apps: Cached::new(),
+                }))
             })
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Self {
@@ -64,14 +137,14 @@ impl Readers {
 
     /// Runs `f` with a free connection, or answers `None` without waiting: when every connection
     /// is in use, or `f` fails (the caller then asks sqlx).
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Option<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut Reader) -> rusqlite::Result<T>) -> Option<T> {
         let n = self.connections.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         for i in 0..n {
-            let Ok(conn) = self.connections[(start + i) % n].try_lock() else {
+            let Ok(mut reader) = self.connections[(start + i) % n].try_lock() else {
                 continue;
             };
-            return match f(&conn) {
+            return match f(&mut reader) {
                 Ok(value) => Some(value),
                 Err(e) => {
                     tracing::debug!(error = %e, "inline read failed; retrying through the pool");
@@ -130,5 +203,37 @@ mod tests {
             readers.read(|c| c.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))),
             Some(0)
         );
+    }
+
+    #[test]
+    fn cached_rows_are_read_again_after_any_commit_and_only_then() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("db");
+        let writer = Connection::open(&path).expect("create");
+        writer
+            .execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER); INSERT INTO t VALUES ('a', 1)")
+            .expect("schema");
+        let reader = Connection::open(&path).expect("open");
+        let mut cache = Cached::<i64>::new();
+        let loads = std::cell::Cell::new(0);
+        let mut get = |key: &str| {
+            cache
+                .get(&reader, key, |conn| {
+                    loads.set(loads.get() + 1);
+                    conn.query_row("SELECT v FROM t WHERE k = ?1", [key], |r| r.get(0))
+                        .map(Some)
+                        .or_else(|e| match e {
+                            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                            e => Err(e),
+                        })
+                })
+                .expect("read")
+        };
+        assert_eq!((get("a"), get("a"), get("b"), get("b")), (Some(1), Some(1), None, None));
+        writer.execute("UPDATE t SET v = 2 WHERE k = 'a'", []).expect("update");
+        assert_eq!((get("a"), get("a")), (Some(2), Some(2)));
+        writer.execute("INSERT INTO t VALUES ('b', 3)", []).expect("insert");
+        assert_eq!(get("b"), Some(3), "an absence is not kept past a commit either");
+        assert_eq!(loads.get(), 4, "one load per key and data version");
     }
 }
