@@ -250,7 +250,13 @@ fn master_key(cli: &Cli) -> anyhow::Result<grantd_core::secret::MasterKey> {
 }
 
 async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
-    init_logging(&args.log_format);
+    let log = init_logging(&args.log_format);
+    let result = serve_logged(cli, args).await;
+    log.flush();
+    result
+}
+
+async fn serve_logged(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let key = master_key(cli)?;
     let store = server::open_store(&cli.database_url, &db_options(cli)).await?;
     let config = ServiceConfig {
@@ -352,8 +358,9 @@ async fn copy(cli: &Cli, to: &str) -> anyhow::Result<()> {
 /// level and target alone, which keeps the request log cheap (span-field filtering, which only
 /// `EnvFilter` has, cost several microseconds a request). Colours only on a terminal. The text
 /// format is tracing-subscriber's default, with the request log written by a faster path
-/// ([`crate::log_format`]).
-fn init_logging(format: &str) {
+/// ([`crate::log_format`]), and its lines written in batches: the writer returned is to be
+/// flushed when the server stops.
+fn init_logging(format: &str) -> crate::log_format::BatchedStderr {
     use std::io::IsTerminal as _;
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
@@ -366,9 +373,10 @@ fn init_logging(format: &str) {
         .unwrap_or_else(|| tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO));
     let ansi = std::io::stderr().is_terminal();
     let registry = tracing_subscriber::registry().with(filter);
+    let out = crate::log_format::BatchedStderr::new();
     let _ = if format == "json" {
         registry
-            .with(tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr))
+            .with(tracing_subscriber::fmt::layer().json().with_writer(out.clone()))
             .try_init()
     } else {
         registry
@@ -376,10 +384,11 @@ fn init_logging(format: &str) {
                 tracing_subscriber::fmt::layer()
                     .with_ansi(ansi)
                     .event_format(crate::log_format::AccessFast::default())
-                    .with_writer(std::io::stderr),
+                    .with_writer(out.clone()),
             )
             .try_init()
     };
+    out
 }
 
 /// A database URL with any password replaced, for logs.
