@@ -21,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use http_body_util::BodyExt;
 use sha2::{Digest, Sha256};
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use tower::ServiceExt as _;
 
@@ -51,6 +52,7 @@ pub async fn gate(state: AppState, mut req: Request, routes: Router) -> Response
     if is_head {
         *req.method_mut() = Method::GET;
     }
+    let method = req.method().clone();
     let conditional = req.method() == Method::GET;
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
     let media_type = media_type(req.headers());
@@ -73,19 +75,11 @@ pub async fn gate(state: AppState, mut req: Request, routes: Router) -> Response
             req.extensions_mut().insert(bases);
             req.extensions_mut().insert(identity.clone());
             let timeout = state.config().request_timeout;
-            // The handler runs as a task of its own: when the client goes away or the time limit
-            // passes, the work already started (a database transaction above all) runs to its
-            // end instead of being dropped half-way, which would leave a pooled connection in a
-            // broken transaction state. A panic becomes a logged 500.
-            let handler = tokio::spawn(async move {
+            let handler = async move {
                 let Ok(response) = routes.oneshot(req).await;
                 response
-            });
-            let response = match tokio::time::timeout(timeout, handler).await {
-                Ok(Ok(response)) => response,
-                Ok(Err(e)) => ApiError::Internal(format!("request handler failed: {e}")).into_response(),
-                Err(_) => ApiError::Timeout.into_response(),
             };
+            let response = run_handler(handler, timeout, reads_only(&method, &path)).await;
             (response, Some(identity), rate)
         }
         Err((error, rate)) => (error.into_response(), None, rate),
@@ -123,6 +117,57 @@ pub async fn gate(state: AppState, mut req: Request, routes: Router) -> Response
         response = Response::from_parts(parts, Body::empty());
     }
     response
+}
+
+/// Whether a request only reads: GET (HEAD is served as GET) and a token check
+/// (`POST /applications/{client_id}/token`, BEHAVIOR 50).
+fn reads_only(method: &Method, path: &str) -> bool {
+    *method == Method::GET
+        || (*method == Method::POST
+            && path
+                .strip_prefix("/applications/")
+                .and_then(|rest| rest.strip_suffix("/token"))
+                .is_some_and(|client_id| !client_id.contains('/')))
+}
+
+/// Runs a handler within `timeout`; a panic becomes a logged 500.
+///
+/// A handler that writes runs as a task of its own: when the client goes away or the time limit
+/// passes, the work already started (a database transaction above all) runs to its end instead
+/// of being dropped half-way. A handler that only reads (`inline`) has nothing to finish and runs
+/// in the request's own task, which spares a task and a wake-up per request (a token check's
+/// most frequent path).
+async fn run_handler(
+    handler: impl Future<Output = Response> + Send + 'static,
+    timeout: std::time::Duration,
+    inline: bool,
+) -> Response {
+    use futures_util::FutureExt as _;
+    let panicked =
+        |what: &dyn std::fmt::Display| ApiError::Internal(format!("request handler failed: {what}")).into_response();
+    if inline {
+        match tokio::time::timeout(timeout, std::panic::AssertUnwindSafe(handler).catch_unwind()).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(panic)) => panicked(&panic_message(panic.as_ref())),
+            Err(_) => ApiError::Timeout.into_response(),
+        }
+    } else {
+        match tokio::time::timeout(timeout, tokio::spawn(handler)).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(e)) => panicked(&e),
+            Err(_) => ApiError::Timeout.into_response(),
+        }
+    }
+}
+
+/// A panic's message, as tokio's `JoinError` shows it.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let text = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic");
+    format!("panicked: {text}")
 }
 
 /// Checks the API version, authenticates and counts the request.
@@ -282,6 +327,47 @@ mod tests {
         );
         assert_eq!(accept("*/*"), "github.v3; format=json");
         assert_eq!(media_type(&HeaderMap::new()), "github.v3; format=json");
+    }
+
+    #[test]
+    fn only_gets_and_token_checks_read_only() {
+        assert!(reads_only(&Method::GET, "/authorizations"));
+        assert!(reads_only(&Method::POST, "/applications/abc/token"));
+        assert!(!reads_only(&Method::PATCH, "/applications/abc/token"));
+        assert!(!reads_only(&Method::DELETE, "/applications/abc/token"));
+        assert!(!reads_only(&Method::POST, "/authorizations"));
+        assert!(!reads_only(&Method::POST, "/applications/a/b/token"));
+        assert!(!reads_only(&Method::POST, "/applications/abc/tokens/x"));
+    }
+
+    #[tokio::test]
+    async fn handlers_that_panic_or_overrun_are_answered_either_way() {
+        let short = std::time::Duration::from_millis(50);
+        for inline in [true, false] {
+            let ok = run_handler(async { StatusCode::OK.into_response() }, short, inline).await;
+            assert_eq!(ok.status(), StatusCode::OK);
+            let failed = run_handler(async { panic!("boom") }, short, inline).await;
+            assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR, "inline: {inline}");
+            let cause = failed
+                .extensions()
+                .get::<crate::error::InternalCause>()
+                .expect("a cause to log");
+            assert!(cause.0.contains("boom"), "{}", cause.0);
+            let slow = run_handler(
+                async {
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                    StatusCode::OK.into_response()
+                },
+                short,
+                inline,
+            )
+            .await;
+            assert_eq!(
+                slow.status(),
+                ApiError::Timeout.into_response().status(),
+                "inline: {inline}"
+            );
+        }
     }
 
     #[test]
