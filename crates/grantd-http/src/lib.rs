@@ -86,7 +86,9 @@ pub fn app(state: AppState) -> App {
 /// The type of [`app`]'s service.
 pub type App = Edge<Cors<Gated>>;
 
-/// CORS as GitHub answers it (BEHAVIOR 21, 74).
+/// CORS as GitHub answers it (BEHAVIOR 21, 74). Every origin gets the same answer
+/// (`Access-Control-Allow-Origin: *`), so no answer varies by the request's CORS headers and none
+/// carries a `Vary` for them.
 fn cors() -> CorsLayer {
     let names = |list: &[&'static str]| list.iter().map(|n| HeaderName::from_static(n)).collect::<Vec<_>>();
     CorsLayer::new()
@@ -114,6 +116,7 @@ fn cors() -> CorsLayer {
             "x-poll-interval",
         ]))
         .max_age(Duration::from_secs(86400))
+        .vary(Vec::<HeaderName>::new())
 }
 
 /// The path as logged: tokens in legacy paths are replaced (a token is never logged).

@@ -292,6 +292,9 @@ async fn cors_preflight_is_204_with_githubs_headers() {
         }
         let simple = api.get("/").header("Origin", "https://app.example").send().await;
         assert_eq!(simple.header("access-control-allow-origin"), Some("*"));
+        // The same answer for every origin: nothing varies by the request's CORS headers.
+        let vary: Vec<_> = simple.headers.get_all("vary").iter().collect();
+        assert_eq!(vary, ["Accept, Authorization, Cookie, X-GitHub-OTP"], "{vary:?}");
         let exposed = simple.header("access-control-expose-headers").unwrap().to_lowercase();
         for h in [
             "etag",
