@@ -932,13 +932,25 @@ impl AuthorizationStore for PgStore {
                       AND (a.expires_at IS NULL OR a.expires_at > $3)";
         let (limit, offset) = page_bounds(page);
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM authorizations a WHERE {filter}"))
+        // Without an app filter the total is the user's kept count (migration 0004) less their
+        // expired authorizations, which the partial (user_id, expires_at) index finds directly.
+        let count_for_app = format!("SELECT COUNT(*) FROM authorizations a WHERE {filter}");
+        let total: i64 = match app {
+            None => sqlx::query_scalar(
+                "SELECT COALESCE((SELECT total FROM authorization_counts WHERE user_id = $1), 0) \
+                 - (SELECT COUNT(*) FROM authorizations WHERE user_id = $1 AND expires_at IS NOT NULL \
+                    AND expires_at <= $2)",
+            )
             .bind(user.0)
-            .bind(app.map(|a| a.0))
-            .bind(ts(now))
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db)?;
+            .bind(ts(now)),
+            Some(app) => sqlx::query_scalar(&count_for_app)
+                .bind(user.0)
+                .bind(Some(app.0))
+                .bind(ts(now)),
+        }
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)?;
         let rows = sqlx::query(&format!(
             "{AUTH_SELECT} WHERE {filter} ORDER BY a.id LIMIT $4 OFFSET $5"
         ))

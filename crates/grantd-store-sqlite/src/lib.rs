@@ -847,10 +847,12 @@ impl AuthorizationStore for SqliteStore {
         let filter = "a.user_id = ?1 AND (?2 IS NULL OR a.app_id = ?2) AND (a.expires_at IS NULL OR a.expires_at > ?3)";
         let (limit, offset) = page_bounds(page);
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        // Without an app filter the count reads the (user_id, expires_at) index alone.
+        // Without an app filter the total is the user's kept count (migration 0004) less their
+        // expired authorizations, which the (user_id, expires_at) index finds directly; ?2 (no
+        // app) is bound and unused.
         let count = match app {
-            None => "SELECT COUNT(*) FROM authorizations a WHERE a.user_id = ?1 AND ?2 IS NULL \
-                     AND (a.expires_at IS NULL OR a.expires_at > ?3)"
+            None => "SELECT COALESCE((SELECT total FROM authorization_counts WHERE user_id = ?1), 0) \
+                     - (SELECT COUNT(*) FROM authorizations WHERE user_id = ?1 AND expires_at <= ?3)"
                 .to_owned(),
             Some(_) => format!("SELECT COUNT(*) FROM authorizations a WHERE {filter}"),
         };
