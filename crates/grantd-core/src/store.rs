@@ -112,6 +112,13 @@ pub trait AppStore: Send + Sync {
     async fn create_app(&self, new: NewApp) -> StoreResult<App>;
     /// The app with `client_id`.
     async fn app_by_client_id(&self, client_id: &str) -> StoreResult<Option<App>>;
+    /// The app with `client_id` as a cache of this store holds it, without asking the database
+    /// whether anything changed since (`None`: not held, or no cache). An app from here may be
+    /// out of date: whoever relies on it confirms it in the same read as the data it serves
+    /// ([`Store::authorization_by_token_for_app`]).
+    async fn cached_app_by_client_id(&self, _client_id: &str) -> StoreResult<Option<App>> {
+        Ok(None)
+    }
     /// Every app, by id.
     async fn list_apps(&self) -> StoreResult<Vec<App>>;
     /// Replaces the client secret digest.
@@ -231,6 +238,41 @@ pub struct Snapshot {
 pub trait Store: UserStore + AppStore + AuthorizationStore + GrantStore + std::fmt::Debug {
     /// Checks the database answers (for readiness probes).
     async fn ping(&self) -> StoreResult<()>;
+
+    /// A token check by `app` (perhaps from [`AppStore::cached_app_by_client_id`]): the live
+    /// authorization of `digest` with its owner, as [`AuthorizationStore::authorization_by_token`]
+    /// answers, once the app is confirmed to exist still with the same secret; both as of one
+    /// moment. A store with an app cache reads both in one transaction; this default reads the
+    /// app again first.
+    async fn authorization_by_token_for_app(
+        &self,
+        app: &App,
+        digest: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> StoreResult<TokenForApp> {
+        if !self
+            .app_by_client_id(&app.client_id.0)
+            .await?
+            .is_some_and(|current| current.same_credentials(app))
+        {
+            return Ok(TokenForApp::AppChanged);
+        }
+        Ok(match self.authorization_by_token(digest, now).await? {
+            Some((authorization, user)) => TokenForApp::Live(Box::new((authorization, user))),
+            None => TokenForApp::Absent,
+        })
+    }
+}
+
+/// What [`Store::authorization_by_token_for_app`] found.
+#[derive(Debug, Clone)]
+pub enum TokenForApp {
+    /// The live authorization and its owner.
+    Live(Box<(Authorization, User)>),
+    /// No live authorization has that token.
+    Absent,
+    /// The app is gone or its secret was replaced: its credentials no longer hold.
+    AppChanged,
 }
 
 /// Copying a whole installation between stores (`grantd copy`).

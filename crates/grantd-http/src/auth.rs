@@ -147,11 +147,13 @@ impl Identity {
     }
 }
 
-/// Authenticates a request for `path_auth`.
+/// Authenticates a request for `path_auth`; `reads_only`: the request only reads (for an app,
+/// it checks a token, and a cached app may serve: see [`Services::authenticate_app`]).
 pub async fn authenticate(
     services: &Services,
     path_auth: &PathAuth,
     headers: &HeaderMap,
+    reads_only: bool,
 ) -> Result<Identity, ApiError> {
     let otp = headers.get("x-github-otp").and_then(|v| v.to_str().ok());
     let creds = credentials(headers);
@@ -171,7 +173,9 @@ pub async fn authenticate(
             Credentials::Malformed | Credentials::Token(_) => Err(ApiError::BadCredentials),
             Credentials::Basic { user, password } => {
                 let secret = ClientSecret::from_client(password.expose_secret());
-                let app = services.authenticate_app(path_client_id, &user, &secret).await?;
+                let app = services
+                    .authenticate_app(path_client_id, &user, &secret, reads_only)
+                    .await?;
                 Ok(Identity::App(AuthApp(app)))
             }
         },

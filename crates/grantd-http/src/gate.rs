@@ -69,7 +69,8 @@ pub async fn gate(state: AppState, mut req: Request, routes: Router) -> Response
         // No resource has a NUL character in its name (and PostgreSQL cannot look one up).
         return ApiError::NotFound.into_response();
     }
-    let admitted = admit(&state, req.headers(), &path, ip).await;
+    let inline = reads_only(&method, &path);
+    let admitted = admit(&state, req.headers(), &path, inline, ip).await;
     let (mut response, identity, rate) = match admitted {
         Ok((identity, rate)) => {
             req.extensions_mut().insert(bases);
@@ -79,7 +80,7 @@ pub async fn gate(state: AppState, mut req: Request, routes: Router) -> Response
                 let Ok(response) = routes.oneshot(req).await;
                 response
             };
-            let response = run_handler(handler, timeout, reads_only(&method, &path)).await;
+            let response = run_handler(handler, timeout, inline).await;
             (response, Some(identity), rate)
         }
         Err((error, rate)) => (error.into_response(), None, rate),
@@ -175,6 +176,7 @@ async fn admit(
     state: &AppState,
     headers: &HeaderMap,
     path: &str,
+    reads_only: bool,
     ip: Option<IpAddr>,
 ) -> Result<(Identity, Option<RateState>), (ApiError, Option<RateState>)> {
     let ip = || ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
@@ -188,7 +190,7 @@ async fn admit(
         }
     }
     let path_auth = classify(path);
-    let result = authenticate(state.services(), &path_auth, headers).await;
+    let result = authenticate(state.services(), &path_auth, headers, reads_only).await;
     let now = state.services().clock().now().unix_timestamp();
     let authenticated = matches!(result, Ok(Identity::User(_) | Identity::App(_)));
     let rate = if state.limiter().counts(authenticated) {

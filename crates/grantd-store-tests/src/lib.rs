@@ -17,7 +17,7 @@ use grantd_core::model::{
     NewAuthorization, NewUser, PageRequest, Scopes, User, UserId,
 };
 use grantd_core::secret::TokenDigest;
-use grantd_core::store::{Conflict, LockoutPolicy, Store, StoreError, StoreResult};
+use grantd_core::store::{Conflict, LockoutPolicy, Store, StoreError, StoreResult, TokenForApp};
 use std::fmt::Debug;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -75,6 +75,7 @@ macro_rules! conformance_tests {
                 authorizations_of_other_users_are_not_found,
                 delete_authorization_removes_the_grant_with_its_last_token,
                 authorization_by_token_returns_the_token_and_its_owner,
+                token_checks_confirm_their_app_as_of_the_token_read,
                 expired_tokens_are_invisible_everywhere,
                 expired_tokens_do_not_block_reusing_their_note_or_fingerprint,
                 reset_token_replaces_the_digest_atomically,
@@ -1530,6 +1531,68 @@ pub async fn delete_authorization_removes_the_grant_with_its_last_token(store: A
         at(5),
         "authorising the app again makes a new grant (BEHAVIOR 48)"
     );
+}
+
+/// A token check by an app (perhaps as a cache of the store held it) finds the token only while
+/// the app still exists with the same secret.
+pub async fn token_checks_confirm_their_app_as_of_the_token_read(store: Arc<dyn Store>) {
+    let s = &*store;
+    let u = user(s, "octocat").await;
+    let x = app(s, "app-x").await;
+    let y = app(s, "app-y").await;
+    let ox = create(s, oauth(&u, &x, None, "tx")).await;
+    create(s, oauth(&u, &y, None, "ty")).await;
+    let check = |app: App, token: &'static str| async move {
+        s.authorization_by_token_for_app(&app, &d(token), at(1))
+            .await
+            .expect("authorization_by_token_for_app")
+    };
+    // Read the app the way a request does, so that a store's cache holds it.
+    assert!(s.app_by_client_id("app-x").await.expect("app_by_client_id").is_some());
+    if let Some(cached) = s
+        .cached_app_by_client_id("app-x")
+        .await
+        .expect("cached_app_by_client_id")
+    {
+        assert!(cached.same_credentials(&x), "a cache holds what was read");
+    }
+    match check(x.clone(), "tx").await {
+        TokenForApp::Live(found) => assert_eq!((found.0.id, found.1.id), (ox.id, u.id)),
+        other => panic!("the token is live: {other:?}"),
+    }
+    assert!(matches!(check(x.clone(), "nope").await, TokenForApp::Absent));
+    // Another app's token is found too: whose it is, is the caller's to compare.
+    assert!(matches!(check(x.clone(), "ty").await, TokenForApp::Live(_)));
+
+    s.set_app_secret(x.id, &[0xAB; 32], at(2))
+        .await
+        .expect("set_app_secret");
+    if let Some(cached) = s
+        .cached_app_by_client_id("app-x")
+        .await
+        .expect("cached_app_by_client_id")
+    {
+        // A cache may still hold the old secret; it never makes the old secret good again.
+        assert!(cached.same_credentials(&x) || cached.client_secret_digest == [0xAB; 32]);
+    }
+    let old = check(x.clone(), "tx").await;
+    assert!(matches!(old, TokenForApp::AppChanged), "old secret: {old:?}");
+    let rotated = s
+        .app_by_client_id("app-x")
+        .await
+        .expect("app_by_client_id")
+        .expect("the app");
+    assert!(
+        matches!(check(rotated.clone(), "tx").await, TokenForApp::Live(_)),
+        "new secret"
+    );
+    assert!(
+        matches!(check(y.clone(), "ty").await, TokenForApp::Live(_)),
+        "other apps are untouched"
+    );
+
+    s.delete_app(x.id).await.expect("delete_app");
+    assert!(matches!(check(rotated, "tx").await, TokenForApp::AppChanged), "removed");
 }
 
 /// A live token is found by its digest, with its owner.

@@ -36,6 +36,11 @@ pub struct App {
 }
 
 impl App {
+    /// Whether `other` is this app with the same client secret (its credentials still hold).
+    pub fn same_credentials(&self, other: &App) -> bool {
+        self.id == other.id && self.client_secret_digest == other.client_secret_digest
+    }
+
     /// The `app` object of an authorization or grant.
     pub fn summary(&self) -> AppSummary {
         AppSummary {

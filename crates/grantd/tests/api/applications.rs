@@ -346,6 +346,67 @@ async fn check_token_never_counts_towards_lock_out() {
         .expect(200);
 }
 
+/// A token check may take the app from the store's cache; a replaced secret or a removed app is
+/// still refused on the very next request, by every form of every app endpoint.
+async fn a_replaced_secret_or_a_removed_app_is_refused_at_once() {
+    let f = fixture().await;
+    let api = f.server.root();
+    let t = f.token(&api, "r").await;
+    let check = |auth: Auth, token: String| {
+        let api = api.clone();
+        let path = format!("/applications/{}/token", f.client_id);
+        async move {
+            api.post(&path)
+                .auth(auth)
+                .json(json!({"access_token": token}))
+                .send()
+                .await
+        }
+    };
+    let legacy = |auth: Auth, token: String| {
+        let api = api.clone();
+        let path = format!("/applications/{}/tokens/{token}", f.client_id);
+        async move { api.get(&path).auth(auth).send().await }
+    };
+    // Enough checks to have the app cached wherever the store caches it.
+    for _ in 0..16 {
+        check(f.app(), t.clone()).await.expect(200);
+        legacy(f.app(), t.clone()).await.expect(200);
+    }
+    let (_, new_secret) = f.server.services.reset_app_secret(&f.client_id).await.unwrap();
+    let new = basic(&f.client_id, new_secret.expose());
+    for _ in 0..16 {
+        for resp in [
+            check(f.app(), t.clone()).await,
+            legacy(f.app(), t.clone()).await,
+            check(f.app(), "not a token".to_owned()).await,
+            check(f.app(), "gho_".to_owned() + &"0".repeat(36)).await,
+        ] {
+            resp.expect(401);
+            assert_eq!(resp.message(), "Bad credentials");
+        }
+    }
+    for (method, path) in [
+        (reqwest::Method::PATCH, format!("/applications/{}/token", f.client_id)),
+        (reqwest::Method::DELETE, format!("/applications/{}/token", f.client_id)),
+        (reqwest::Method::DELETE, format!("/applications/{}/grant", f.client_id)),
+    ] {
+        api.request(method, &path)
+            .auth(f.app())
+            .json(json!({"access_token": t}))
+            .send()
+            .await
+            .expect(401);
+    }
+    check(new.clone(), t.clone()).await.expect(200);
+    legacy(new.clone(), t.clone()).await.expect(200);
+    f.server.services.remove_app(&f.client_id).await.unwrap();
+    for _ in 0..16 {
+        check(new.clone(), t.clone()).await.expect(401);
+        legacy(new.clone(), t.clone()).await.expect(401);
+    }
+}
+
 store_tests!(
     check_token_returns_the_authorization_with_token_and_user,
     check_token_of_unknown_malformed_or_other_apps_token_is_404,
@@ -356,4 +417,5 @@ store_tests!(
     legacy_token_in_path_endpoints,
     github3py_revoke_all_tokens_of_the_app,
     check_token_never_counts_towards_lock_out,
+    a_replaced_secret_or_a_removed_app_is_refused_at_once,
 );

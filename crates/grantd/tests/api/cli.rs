@@ -326,6 +326,7 @@ async fn copy_moves_everything_to_an_empty_database() {
             &app.client_id.0,
             &app.client_id.0,
             &ClientSecret::from_client(secret.expose()),
+            true,
         )
         .await
         .unwrap();
