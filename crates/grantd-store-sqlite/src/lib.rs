@@ -1116,10 +1116,11 @@ impl Store for SqliteStore {
         if let Some(Ok(found)) = self.readers.as_ref().and_then(|r| {
             r.read(|reader| {
                 let reader::Reader { conn, apps } = reader;
-                let tx = conn.unchecked_transaction()?;
+                let tx = reader::ReadTx::begin(conn)?;
                 let client_id = &app.client_id.0;
                 let current = apps.get(&tx, client_id, |conn| read_app(conn, client_id))?;
                 if !current.is_some_and(|current| current.same_credentials(app)) {
+                    tx.end()?;
                     return Ok(Ok(TokenForApp::AppChanged));
                 }
                 let mut stmt = tx.prepare_cached(&AUTHORIZATION_AND_USER_BY_TOKEN)?;
@@ -1129,7 +1130,7 @@ impl Store for SqliteStore {
                     .map(authorization_and_user)
                     .transpose();
                 drop(stmt);
-                tx.commit()?;
+                tx.end()?;
                 Ok(found.map(|found| match found {
                     Some(found) => TokenForApp::Live(Box::new(found)),
                     None => TokenForApp::Absent,

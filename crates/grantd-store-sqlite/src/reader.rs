@@ -113,6 +113,32 @@ impl<T: Clone> Cached<T> {
     }
 }
 
+/// A read transaction on a reader connection: statements run between [`ReadTx::begin`] and
+/// [`ReadTx::end`] see one snapshot of the database. `BEGIN` and `COMMIT` are cached statements
+/// (rusqlite's `Transaction` prepares both anew each time, which cost more than the lock it
+/// saves); a transaction not ended is rolled back by [`Readers::read`].
+pub(crate) struct ReadTx<'c>(&'c Connection);
+
+impl<'c> ReadTx<'c> {
+    pub(crate) fn begin(conn: &'c Connection) -> rusqlite::Result<Self> {
+        conn.prepare_cached("BEGIN")?.execute([])?;
+        Ok(Self(conn))
+    }
+
+    pub(crate) fn end(self) -> rusqlite::Result<()> {
+        self.0.prepare_cached("COMMIT")?.execute([])?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for ReadTx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.0
+    }
+}
+
 impl std::fmt::Debug for Readers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Readers")
@@ -156,7 +182,16 @@ impl Readers {
             let Ok(mut reader) = self.connections[(start + i) % n].try_lock() else {
                 continue;
             };
-            return match f(&mut reader) {
+            let answer = f(&mut reader);
+            if !reader.conn.is_autocommit() {
+                // A read transaction left open (by an error half-way) would pin this
+                // connection to an old snapshot: end it, or stop using the connection's answer.
+                if let Err(e) = reader.conn.execute_batch("ROLLBACK") {
+                    tracing::warn!(error = %e, "a reader connection could not end its transaction");
+                    return None;
+                }
+            }
+            return match answer {
                 Ok(value) => Some(value),
                 Err(e) => {
                     tracing::debug!(error = %e, "inline read failed; retrying through the pool");
@@ -199,6 +234,37 @@ mod tests {
             Some(None),
             "with every connection in use a read answers None at once"
         );
+    }
+
+    #[test]
+    fn a_read_transaction_left_open_is_ended() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("db");
+        let writer = Connection::open(&path).expect("create");
+        writer
+            .execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x)")
+            .expect("schema");
+        let readers = Readers::open(&path, 1).expect("open");
+        let count = |conn: &Connection| conn.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0));
+        let failed = readers.read(|reader| {
+            let tx = ReadTx::begin(&reader.conn)?;
+            count(&tx)?;
+            Err::<(), _>(rusqlite::Error::InvalidQuery)
+        });
+        assert_eq!(failed, None);
+        writer.execute("INSERT INTO t VALUES (1)", []).expect("insert");
+        assert_eq!(
+            readers.read(|reader| count(&reader.conn)),
+            Some(1),
+            "the next read sees the commit: it is not left in the old snapshot"
+        );
+        let ended = readers.read(|reader| {
+            let tx = ReadTx::begin(&reader.conn)?;
+            let n = count(&tx)?;
+            tx.end()?;
+            Ok((n, reader.conn.is_autocommit()))
+        });
+        assert_eq!(ended, Some((1, true)));
     }
 
     #[test]
