@@ -113,6 +113,21 @@ impl<T: Clone> Cached<T> {
     }
 }
 
+/// Whether `conn` is outside any transaction, after rolling back one that a failed read left
+/// open: such a transaction would pin the connection to an old snapshot of the database.
+fn settled(conn: &Connection) -> bool {
+    if conn.is_autocommit() {
+        return true;
+    }
+    match conn.execute_batch("ROLLBACK") {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "a reader connection could not end its transaction");
+            false
+        }
+    }
+}
+
 /// A read transaction on a reader connection: statements run between [`ReadTx::begin`] and
 /// [`ReadTx::end`] see one snapshot of the database. `BEGIN` and `COMMIT` are cached statements
 /// (rusqlite's `Transaction` prepares both anew each time, which cost more than the lock it
@@ -182,14 +197,12 @@ impl Readers {
             let Ok(mut reader) = self.connections[(start + i) % n].try_lock() else {
                 continue;
             };
+            if !settled(&reader.conn) {
+                continue;
+            }
             let answer = f(&mut reader);
-            if !reader.conn.is_autocommit() {
-                // A read transaction left open (by an error half-way) would pin this
-                // connection to an old snapshot: end it, or stop using the connection's answer.
-                if let Err(e) = reader.conn.execute_batch("ROLLBACK") {
-                    tracing::warn!(error = %e, "a reader connection could not end its transaction");
-                    return None;
-                }
+            if !settled(&reader.conn) {
+                return None;
             }
             return match answer {
                 Ok(value) => Some(value),
