@@ -250,18 +250,28 @@ pub trait Store: UserStore + AppStore + AuthorizationStore + GrantStore + std::f
         digest: &TokenDigest,
         now: OffsetDateTime,
     ) -> StoreResult<TokenForApp> {
-        if !self
-            .app_by_client_id(&app.client_id.0)
-            .await?
-            .is_some_and(|current| current.same_credentials(app))
-        {
-            return Ok(TokenForApp::AppChanged);
-        }
-        Ok(match self.authorization_by_token(digest, now).await? {
-            Some((authorization, user)) => TokenForApp::Live(Box::new((authorization, user))),
-            None => TokenForApp::Absent,
-        })
+        authorization_by_token_after_app(self, app, digest, now).await
     }
+}
+
+/// [`Store::authorization_by_token_for_app`] in two reads: the app again, then the token.
+pub async fn authorization_by_token_after_app<S: AppStore + AuthorizationStore + ?Sized>(
+    store: &S,
+    app: &App,
+    digest: &TokenDigest,
+    now: OffsetDateTime,
+) -> StoreResult<TokenForApp> {
+    if !store
+        .app_by_client_id(&app.client_id.0)
+        .await?
+        .is_some_and(|current| current.same_credentials(app))
+    {
+        return Ok(TokenForApp::AppChanged);
+    }
+    Ok(match store.authorization_by_token(digest, now).await? {
+        Some(found) => TokenForApp::Live(Box::new(found)),
+        None => TokenForApp::Absent,
+    })
 }
 
 /// What [`Store::authorization_by_token_for_app`] found.

@@ -1139,17 +1139,7 @@ impl Store for SqliteStore {
         }) {
             return Ok(found);
         }
-        if !self
-            .app_by_client_id(&app.client_id.0)
-            .await?
-            .is_some_and(|current| current.same_credentials(app))
-        {
-            return Ok(TokenForApp::AppChanged);
-        }
-        Ok(match self.authorization_by_token(digest, now).await? {
-            Some(found) => TokenForApp::Live(Box::new(found)),
-            None => TokenForApp::Absent,
-        })
+        grantd_core::store::authorization_by_token_after_app(self, app, digest, now).await
     }
 }
 
