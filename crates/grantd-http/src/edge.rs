@@ -24,6 +24,9 @@ use tower::Service;
 /// The header carrying each request's id, as GitHub names it.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-github-request-id");
 
+/// The target of the request log's events (one a request).
+pub const ACCESS_TARGET: &str = "grantd::access";
+
 /// A boxed response future that cannot fail.
 pub type ResponseFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
@@ -53,11 +56,11 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut req: Request) -> Self::Future {
+    fn call(&mut self, req: Request) -> Self::Future {
         let start = Instant::now();
-        // grantd names every request itself: the id in the log is never one a client chose.
+        // grantd names every request itself: the id in the answer and the log is never one a
+        // client chose (nothing behind the edge reads a request's id header).
         let id = request_id();
-        req.headers_mut().insert(REQUEST_ID_HEADER, id.clone());
         let method = req.method().clone();
         let uri = req.uri().clone();
         let answer = self.inner.call(req);
@@ -70,8 +73,8 @@ where
             {
                 *response.status_mut() = StatusCode::NO_CONTENT;
             }
-            response.headers_mut().insert(REQUEST_ID_HEADER, id.clone());
             log(&id, &method, uri.path(), &response, start);
+            response.headers_mut().insert(REQUEST_ID_HEADER, id);
             Ok(response)
         })
     }
@@ -88,10 +91,10 @@ fn log(id: &HeaderValue, method: &Method, path: &str, response: &Response, start
     let status = response.status().as_u16();
     let path = || crate::redact_path(path);
     if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>() {
-        tracing::error!(target: "grantd::access", id, %method, path = path(), status, %cause, "request failed");
+        tracing::error!(target: ACCESS_TARGET, id, %method, path = path(), status, %cause, "request failed");
     } else {
         tracing::info!(
-            target: "grantd::access",
+            target: ACCESS_TARGET,
             id,
             %method,
             path = path(),

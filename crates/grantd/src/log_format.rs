@@ -16,6 +16,7 @@
 //! at once, after whatever was batched before it, so lines keep their order. The batch is written
 //! when the server stops; a crash loses at most the last 200 ms of request lines.
 
+use grantd_http::edge::ACCESS_TARGET;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
@@ -27,9 +28,6 @@ use tracing_subscriber::fmt::time::SystemTime;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
-
-/// The target of the request log's events.
-pub const ACCESS_TARGET: &str = "grantd::access";
 
 /// The default format, with a fast path for the request log; see the module documentation.
 #[derive(Debug, Default)]
@@ -105,14 +103,10 @@ impl Fields<'_, '_> {
             return;
         }
         self.result = (|| {
-            if field.name() == "message" {
-                if !self.first {
-                    self.writer.write_char(' ')?;
-                }
-            } else {
-                if !self.first {
-                    self.writer.write_char(' ')?;
-                }
+            if !self.first {
+                self.writer.write_char(' ')?;
+            }
+            if field.name() != "message" {
                 self.writer.write_str(field.name())?;
                 self.writer.write_char('=')?;
             }
