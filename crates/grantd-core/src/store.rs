@@ -268,10 +268,7 @@ pub async fn authorization_by_token_after_app<S: AppStore + AuthorizationStore +
     {
         return Ok(TokenForApp::AppChanged);
     }
-    Ok(match store.authorization_by_token(digest, now).await? {
-        Some(found) => TokenForApp::Live(Box::new(found)),
-        None => TokenForApp::Absent,
-    })
+    Ok(store.authorization_by_token(digest, now).await?.into())
 }
 
 /// What [`Store::authorization_by_token_for_app`] found.
@@ -283,6 +280,16 @@ pub enum TokenForApp {
     Absent,
     /// The app is gone or its secret was replaced: its credentials no longer hold.
     AppChanged,
+}
+
+impl From<Option<(Authorization, User)>> for TokenForApp {
+    /// What a token lookup found, the app being confirmed.
+    fn from(found: Option<(Authorization, User)>) -> Self {
+        match found {
+            Some(found) => Self::Live(Box::new(found)),
+            None => Self::Absent,
+        }
+    }
 }
 
 /// Copying a whole installation between stores (`grantd copy`).

@@ -948,19 +948,13 @@ impl AuthorizationStore for SqliteStore {
         digest: &TokenDigest,
         now: OffsetDateTime,
     ) -> StoreResult<Option<(Authorization, User)>> {
-        if let Some(found) = self.readers.as_ref().and_then(|r| {
-            r.read(|conn| {
-                let mut stmt = conn.prepare_cached(&AUTHORIZATION_AND_USER_BY_TOKEN)?;
-                let mut rows = stmt.query(rusqlite::params![&digest.0[..], ts(now)])?;
-                Ok(rows.next()?.map(authorization_and_user))
-            })
-        }) {
-            match found {
-                None => return Ok(None),
-                Some(Ok(found)) => return Ok(Some(found)),
-                // A row that does not convert: the pool's answer (or error) counts.
-                Some(Err(_)) => {}
-            }
+        // A row that does not convert (`Err` inside): the pool's answer (or error) counts.
+        if let Some(Ok(found)) = self
+            .readers
+            .as_ref()
+            .and_then(|r| r.read(|reader| read_authorization(reader, digest, now)))
+        {
+            return Ok(found);
         }
         sqlx::query(&AUTHORIZATION_AND_USER_BY_TOKEN)
             .bind(&digest.0[..])
@@ -1123,24 +1117,27 @@ impl Store for SqliteStore {
                     tx.end()?;
                     return Ok(Ok(TokenForApp::AppChanged));
                 }
-                let mut stmt = tx.prepare_cached(&AUTHORIZATION_AND_USER_BY_TOKEN)?;
-                let found = stmt
-                    .query(rusqlite::params![&digest.0[..], ts(now)])?
-                    .next()?
-                    .map(authorization_and_user)
-                    .transpose();
-                drop(stmt);
+                let found = read_authorization(&tx, digest, now)?;
                 tx.end()?;
-                Ok(found.map(|found| match found {
-                    Some(found) => TokenForApp::Live(Box::new(found)),
-                    None => TokenForApp::Absent,
-                }))
+                Ok(found.map(TokenForApp::from))
             })
         }) {
             return Ok(found);
         }
         grantd_core::store::authorization_by_token_after_app(self, app, digest, now).await
     }
+}
+
+/// The live authorization of `digest` with its owner, read by a reader connection (`Err`
+/// inside: the row does not convert).
+fn read_authorization(
+    conn: &rusqlite::Connection,
+    digest: &TokenDigest,
+    now: OffsetDateTime,
+) -> rusqlite::Result<StoreResult<Option<(Authorization, User)>>> {
+    let mut stmt = conn.prepare_cached(&AUTHORIZATION_AND_USER_BY_TOKEN)?;
+    let mut rows = stmt.query(rusqlite::params![&digest.0[..], ts(now)])?;
+    Ok(rows.next()?.map(authorization_and_user).transpose())
 }
 
 /// The app with `client_id`, read by a reader connection.
@@ -1337,14 +1334,9 @@ mod tests {
             .expect("create an app");
         // The inline path itself answers (it does not fall back to the pool)...
         let inline = readers
-            .read(|conn| {
-                let mut stmt = conn.prepare_cached(&APP_BY_CLIENT_ID)?;
-                let mut rows = stmt.query(["inline-test"])?;
-                Ok(rows.next()?.map(|row| app_from(&Labelled::new(row, &APP_LABELS, 0))))
-            })
-            .expect("the inline read runs")
-            .expect("the app is found")
-            .expect("the row converts");
+            .read(|reader| read_app(reader, "inline-test"))
+            .expect("the inline read runs and the row converts")
+            .expect("the app is found");
         assert_eq!(inline.id, app.id);
         assert_eq!(inline.client_secret_digest, [7; 32]);
         // ...even while another connection holds the write lock (WAL readers do not wait).
