@@ -934,7 +934,7 @@ impl AuthorizationStore for PgStore {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         // Without an app filter the total is the user's kept count (migration 0004) less their
         // expired authorizations, which the partial (user_id, expires_at) index finds directly.
-        let count_for_app = format!("SELECT COUNT(*) FROM authorizations a WHERE {filter}");
+        let count_for_app;
         let total: i64 = match app {
             None => sqlx::query_scalar(
                 "SELECT COALESCE((SELECT total FROM authorization_counts WHERE user_id = $1), 0) \
@@ -943,10 +943,13 @@ impl AuthorizationStore for PgStore {
             )
             .bind(user.0)
             .bind(ts(now)),
-            Some(app) => sqlx::query_scalar(&count_for_app)
-                .bind(user.0)
-                .bind(Some(app.0))
-                .bind(ts(now)),
+            Some(app) => {
+                count_for_app = format!("SELECT COUNT(*) FROM authorizations a WHERE {filter}");
+                sqlx::query_scalar(&count_for_app)
+                    .bind(user.0)
+                    .bind(Some(app.0))
+                    .bind(ts(now))
+            }
         }
         .fetch_one(&mut *conn)
         .await
