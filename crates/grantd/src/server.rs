@@ -27,6 +27,8 @@ pub struct DbOptions {
     pub acquire_timeout: Duration,
     /// How long connecting to PostgreSQL may take before `serve` gives up.
     pub connect_timeout: Duration,
+    /// SQLite: the page cache of each inline reader connection, in MiB.
+    pub sqlite_reader_cache_mib: u32,
 }
 
 impl Default for DbOptions {
@@ -35,6 +37,7 @@ impl Default for DbOptions {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(10),
+            sqlite_reader_cache_mib: grantd_store_sqlite::DEFAULT_READER_CACHE_MIB,
         }
     }
 }
@@ -60,6 +63,7 @@ pub async fn open_full_store(url: &str, options: &DbOptions) -> anyhow::Result<A
         let config = SqliteConfig {
             max_connections: options.max_connections,
             busy_timeout: options.acquire_timeout,
+            reader_cache_mib: options.sqlite_reader_cache_mib,
         };
         let store = SqliteStore::open(url, &config).await?;
         store.migrate().await?;
