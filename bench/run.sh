@@ -214,16 +214,17 @@ run_set() {
     start_server oidc-provider 8092 "$logs/oidc-$ROUND.log" node "$HERE/oidc/server.mjs" "$bdir" 8092
     measure "$set" oidc check 8092 "$logs/oidc-check-$ROUND" introspect "$bdir/tokens.txt" "$bauth" "$bcid" "$drawn"
     stop_server
-    if [[ ",$SCENARIOS," == *,list,* || ",$SCENARIOS," == *,pat,* ]]; then
-      say "$set, round $ROUND: Argon2id verifications on one core (grantd's default cost)"
-      argon2_cost "$set" "$logs/argon2-$ROUND.txt"
-    fi
     for scenario in "${list[@]}"; do
       case "$scenario" in
         check|reset|user) auth="$app_auth" ;;
         list|pat) auth="$user_auth" ;;
         *) die "unknown scenario $scenario" ;;
       esac
+      local before=""
+      if [ "$scenario" = list ] || [ "$scenario" = pat ]; then
+        say "$set, round $ROUND: Argon2id verifications on one core before $scenario (grantd's default cost)"
+        before="$(argon2_cost "$logs/argon2-$scenario-$ROUND-before.txt")"
+      fi
       say "$set, round $ROUND: grantd $scenario"
       start_server grantd 8090 "$logs/grantd-$scenario-$ROUND.log" \
         "$BIN/grantd" --database-url "$url" "${master_key[@]}" serve --listen 127.0.0.1:8090 \
@@ -231,19 +232,34 @@ run_set() {
       measure "$set" grantd "$scenario" 8090 "$logs/grantd-$scenario-$ROUND" "$scenario" "$dir/tokens.txt" "$auth" "$cid" "$drawn"
       stop_server
       gzip -f "$logs/grantd-$scenario-$ROUND.log" # a line a request at info: hundreds of MB uncompressed
+      if [ -n "$before" ]; then
+        say "$set, round $ROUND: Argon2id verifications on one core after $scenario"
+        argon2_row "$set" "$scenario" "$before" "$(argon2_cost "$logs/argon2-$scenario-$ROUND-after.txt")"
+      fi
     done
   done
 }
 
-# argon2_cost SET OUT: grantd's password verification alone, pinned to the server core, for the
-# Basic-auth scenarios' ratio (one verification per request is what bounds them).
+# argon2_cost OUT: grantd's password verification alone, pinned to the server core, for half a
+# run; prints "VERIFICATIONS MICROSECONDS". One verification a request is what bounds the Basic-auth
+# scenarios, and this machine's speed drifts by several per cent within minutes, so each of them
+# is compared with verifications measured just before and just after it (argon2_row).
 argon2_cost() {
-  local set="$1" out="$2"
-  taskset -c "$SERVER_CPU" "$BIN/argon2-cost" --seconds "$DURATION" >"$out" 2>&1 || { cat "$out" >&2; die "argon2-cost failed"; }
-  local n d
-  n=$(sed -n 's/^BENCH_RESULT verifications=\([0-9]*\).*/\1/p' "$out"); d=$(sed -n 's/.*duration_us=\([0-9]*\).*/\1/p' "$out")
-  awk -v set="$set" -v run="$ROUND" -v n="$n" -v d="$d" 'BEGIN {
-    printf "%s\t%s\targon2\tverify\t%.1f\t-\t-\t%.1f\t-\t0\t0\n", set, run, n / (d / 1e6), d / n }' >> "$TSV"
+  local out="$1"
+  taskset -c "$SERVER_CPU" "$BIN/argon2-cost" --seconds "$(( (DURATION + 1) / 2 ))" >"$out" 2>&1 \
+    || { cat "$out" >&2; die "argon2-cost failed"; }
+  sed -n 's/^BENCH_RESULT verifications=\([0-9]*\) duration_us=\([0-9]*\).*/\1 \2/p' "$out"
+}
+
+# argon2_row SET SCENARIO BEFORE AFTER: the row of the Argon2 bound of SCENARIO, from the two
+# measurements around it taken together.
+argon2_row() {
+  local set="$1" scenario="$2" before="$3" after="$4"
+  awk -v set="$set" -v run="$ROUND" -v scenario="$scenario" -v b="$before" -v a="$after" 'BEGIN {
+    split(b, x, " "); split(a, y, " "); n = x[1] + y[1]; d = x[2] + y[2]
+    if (n == 0 || d == 0) { print "bench: no Argon2 figures" > "/dev/stderr"; exit 1 }
+    printf "%s\t%s\targon2\t%s\t%.1f\t-\t-\t%.1f\t-\t0\t0\n", set, run, scenario, n / (d / 1e6), d / n }' >> "$TSV" \
+    || die "argon2-cost printed no result"
   tail -n1 "$TSV" | awk -F'\t' '{ printf "   %-10s %-6s %10s verifications/s  %8s µs each\n", $3, $4, $5, $8 }' >&2
 }
 
@@ -264,10 +280,10 @@ for s in "${SET_LIST[@]}"; do run_set "$s"; done
       for (i = 1; i <= n; i++) {
         split(rows[i], f, "\t")
         r = f[1] SUBSEP f[2] SUBSEP "reference" SUBSEP "check"; o = f[1] SUBSEP f[2] SUBSEP "oidc" SUBSEP "check"
-        a = f[1] SUBSEP f[2] SUBSEP "argon2" SUBSEP "verify"
+        a = f[1] SUBSEP f[2] SUBSEP "argon2" SUBSEP f[4]
         xr = (rps[r] > 0 && f[3] != "argon2") ? sprintf("%.2f", f[5] / rps[r]) : "-"
         xo = (rps[o] > 0 && f[3] != "argon2") ? sprintf("%.2f", f[5] / rps[o]) : "-"
-        xa = (rps[a] > 0 && (f[4] == "list" || f[4] == "pat")) ? sprintf("%.2f", f[5] / rps[a]) : "-"
+        xa = (rps[a] > 0 && f[3] == "grantd") ? sprintf("%.2f", f[5] / rps[a]) : "-"
         printf hdr, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], xr, xo, xa
       }
     }' "$TSV"
@@ -275,8 +291,8 @@ for s in "${SET_LIST[@]}"; do run_set "$s"; done
   echo "CPU µs/req: the server process's user+system time during the measured run ÷ requests (PostgreSQL's own backends not included)."
   echo "bad: answers with the wrong status or body (fail the run); errs: socket errors and timeouts (wrk --timeout 10s)."
   echo "×ref / ×oidc: req/s ÷ the reference server's / oidc-provider's check req/s in the same set and round."
-  echo "argon2 verify: grantd's password verification alone on the server core (req/s = verifications/s, CPU µs/req = µs each);"
-  echo "×argon2: list/pat req/s ÷ that, i.e. how close the Basic-auth endpoints come to what the Argon2id cost allows."
+  echo "argon2 list/pat: grantd's password verification alone on the server core, half a run just before that scenario and half just after"
+  echo "(req/s = verifications/s, CPU µs/req = µs each); ×argon2: list/pat req/s ÷ that, i.e. how close the Basic-auth endpoints come to what the Argon2id cost allows."
   [ -f "$RESULTS/seed-times.tsv" ] && awk -F'\t' '{ printf "seeding %s: %s s\n", $1, $3 }' "$RESULTS/seed-times.tsv"
 } | tee "$RESULTS/table.txt"
 echo "raw figures and logs: $RESULTS" >&2
