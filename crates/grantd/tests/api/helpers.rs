@@ -111,6 +111,8 @@ pub struct TestServer {
     pub public_url: String,
     pub clock: Arc<ManualClock>,
     pub services: Services,
+    /// The database's URL.
+    pub database_url: String,
     _database: Box<dyn std::any::Any + Send>,
 }
 
@@ -120,8 +122,8 @@ impl TestServer {
     }
 
     pub async fn start_with(options: Options) -> Self {
-        let (url, database) = fresh_database().await;
-        let store = grantd::server::open_store(&url, &grantd::server::DbOptions::default())
+        let (database_url, database) = fresh_database().await;
+        let store = grantd::server::open_store(&database_url, &grantd::server::DbOptions::default())
             .await
             .unwrap();
         let clock = Arc::new(ManualClock::at(START));
@@ -163,7 +165,27 @@ impl TestServer {
             public_url,
             clock,
             services,
+            database_url,
             _database: database,
+        }
+    }
+
+    /// Takes the database's write lock from a connection of its own, as a long transaction of
+    /// another process would: grantd's writes wait for it, its reads go on. SQLite: `BEGIN
+    /// IMMEDIATE`; PostgreSQL: the lock grantd's own import takes.
+    pub async fn hold_write_lock(&self) -> WriteLock {
+        use sqlx::Connection as _;
+        if self.database_url.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(&self.database_url).await.unwrap();
+            sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+            WriteLock::Sqlite(conn)
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&self.database_url).await.unwrap();
+            sqlx::raw_sql("BEGIN; LOCK TABLE users, apps, grants, authorizations IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            WriteLock::Postgres(conn)
         }
     }
 
@@ -209,6 +231,29 @@ impl TestServer {
             .await
             .unwrap();
         (app.client_id.0, secret.expose().to_owned())
+    }
+}
+
+/// A database write lock held by [`TestServer::hold_write_lock`].
+pub enum WriteLock {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl WriteLock {
+    /// Ends the transaction (writing nothing) and closes the connection.
+    pub async fn release(self) {
+        use sqlx::Connection as _;
+        match self {
+            Self::Sqlite(mut conn) => {
+                sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.unwrap();
+                conn.close().await.unwrap();
+            }
+            Self::Postgres(mut conn) => {
+                sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.unwrap();
+                conn.close().await.unwrap();
+            }
+        }
     }
 }
 
