@@ -241,18 +241,12 @@ pub enum WriteLock {
 }
 
 impl WriteLock {
-    /// Ends the transaction (writing nothing) and closes the connection.
+    /// Closes the connection, which rolls its transaction back in either database.
     pub async fn release(self) {
         use sqlx::Connection as _;
         match self {
-            Self::Sqlite(mut conn) => {
-                sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.unwrap();
-                conn.close().await.unwrap();
-            }
-            Self::Postgres(mut conn) => {
-                sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.unwrap();
-                conn.close().await.unwrap();
-            }
+            Self::Sqlite(conn) => conn.close().await.unwrap(),
+            Self::Postgres(conn) => conn.close().await.unwrap(),
         }
     }
 }
