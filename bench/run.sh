@@ -2,6 +2,7 @@
 # grantd's benchmark suite: one command. See bench/README.md.
 #
 #   bench/run.sh [--quick] [--runs N] [--sets LIST] [--scenarios LIST] [--postgres URL]
+#                [--baseline DIR] [--no-references]
 #
 # --quick       2 s warm-up and 5 s runs (default 5 s and 20 s), one round, and by default only
 #               sqlite:10000
@@ -13,6 +14,11 @@
 # --postgres    server URL for postgres sets (default $GRANTD_BENCH_POSTGRES_URL or
 #               postgres://postgres@127.0.0.1:5432/test); a database grantd_bench_<pid> is
 #               created on that server for each set and dropped afterwards
+# --baseline    a folder holding an earlier build's `grantd` and `seed` (e.g. target/release of
+#               another checkout): every grantd scenario is also measured on that build, in the
+#               same round, right before this build, on a database of its own seeded by its own
+#               seeder; the table's ×base column compares the two
+# --no-references  skip the reference server and oidc-provider (×ref and ×oidc stay empty)
 #
 # Every server runs pinned to core 1 (taskset -c 1); wrk runs pinned to core 0 with one thread and
 # 64 connections. Each warm-up answer is checked (status and body), and the run fails on any bad
@@ -25,6 +31,8 @@ QUICK=0
 RUNS=""
 SETS=""
 SCENARIOS="check,user,list,pat,reset"
+BASELINE=""
+REFERENCES=1
 PG_URL="${GRANTD_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,7 +41,9 @@ while [ $# -gt 0 ]; do
     --sets) SETS="$2"; shift ;;
     --scenarios) SCENARIOS="$2"; shift ;;
     --postgres) PG_URL="$2"; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --baseline) BASELINE="$(cd "$2" && pwd)"; shift ;;
+    --no-references) REFERENCES=0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -74,7 +84,10 @@ fi
 
 say "building release binaries (grantd, seed, reference, argon2-cost)"
 (cd "$ROOT" && cargo build --release -q -p grantd -p grantd-bench)
-BIN="$ROOT/target/release"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+if [ -n "$BASELINE" ]; then
+  [ -x "$BASELINE/grantd" ] && [ -x "$BASELINE/seed" ] || die "--baseline needs grantd and seed in $BASELINE"
+fi
 TICKS=$(getconf CLK_TCK)
 
 # ---- processes -------------------------------------------------------------------------------
@@ -154,6 +167,12 @@ measure() {
 }
 
 json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$2"; }
+# basic_of FILE USER_FIELD SECRET_FIELD: a Basic authorization header value from a seeder's file
+# (empty when the file is absent, i.e. without --baseline).
+basic_of() {
+  [ -f "$1" ] || return 0
+  printf 'Basic %s' "$(printf '%s:%s' "$(json_field "$2" "$1")" "$(json_field "$3" "$1")" | base64 -w0)"
+}
 
 # ---- one set -----------------------------------------------------------------------------------
 run_set() {
@@ -179,6 +198,21 @@ run_set() {
       ;;
     *) die "unknown backend in set $1" ;;
   esac
+  local base_url=""
+  if [ -n "$BASELINE" ]; then
+    mkdir -p "$dir/base"
+    case "$backend" in
+      sqlite) base_url="sqlite://$dir/base/grantd.db" ;;
+      postgres)
+        local base_db="grantd_bench_$$_${tokens}_base"
+        psql -q "$PG_URL" -c "CREATE DATABASE $base_db" >/dev/null
+        PG_DBS+=("$base_db")
+        base_url="${PG_URL%/*}/$base_db"
+        ;;
+    esac
+    say "$set: seeding the baseline build's own database"
+    "$BASELINE/seed" --database-url "$base_url" --tokens "$tokens" --out "$dir/base" 2>"$logs/seed-base.log"
+  fi
   say "$set: seeding"
   local t0=$SECONDS
   "$BIN/seed" --database-url "$url" --tokens "$tokens" --out "$dir" 2>"$logs/seed.log"
@@ -202,24 +236,36 @@ run_set() {
   local bcid bsec bauth
   bcid=$(json_field client_id "$bdir/app.json"); bsec=$(json_field client_secret "$bdir/app.json")
   bauth="Basic $(printf '%s' "$bcid:$bsec" | base64 -w0)"
-  local scenario auth
+  local scenario auth base_auth
   IFS=, read -r -a list <<< "$SCENARIOS"
   for ROUND in $(seq 1 "$RUNS"); do
     RESET_WARM_FROM=$((total - 4000 * ROUND + 1)); RESET_RUN_FROM=$((RESET_WARM_FROM + 2000))
-    say "$set, round $ROUND of $RUNS: reference server"
-    start_server reference 8091 "$logs/reference-$ROUND.log" "$BIN/reference" --database-url "$refdb" --listen 127.0.0.1:8091
-    measure "$set" reference check 8091 "$logs/reference-check-$ROUND" check "$bdir/tokens.txt" "$bauth" "$bcid" "$drawn"
-    stop_server
-    say "$set, round $ROUND: oidc-provider"
-    start_server oidc-provider 8092 "$logs/oidc-$ROUND.log" node "$HERE/oidc/server.mjs" "$bdir" 8092
-    measure "$set" oidc check 8092 "$logs/oidc-check-$ROUND" introspect "$bdir/tokens.txt" "$bauth" "$bcid" "$drawn"
-    stop_server
+    if [ "$REFERENCES" = 1 ]; then
+      say "$set, round $ROUND of $RUNS: reference server"
+      start_server reference 8091 "$logs/reference-$ROUND.log" "$BIN/reference" --database-url "$refdb" --listen 127.0.0.1:8091
+      measure "$set" reference check 8091 "$logs/reference-check-$ROUND" check "$bdir/tokens.txt" "$bauth" "$bcid" "$drawn"
+      stop_server
+      say "$set, round $ROUND: oidc-provider"
+      start_server oidc-provider 8092 "$logs/oidc-$ROUND.log" node "$HERE/oidc/server.mjs" "$bdir" 8092
+      measure "$set" oidc check 8092 "$logs/oidc-check-$ROUND" introspect "$bdir/tokens.txt" "$bauth" "$bcid" "$drawn"
+      stop_server
+    fi
     for scenario in "${list[@]}"; do
       case "$scenario" in
-        check|reset|user) auth="$app_auth" ;;
-        list|pat) auth="$user_auth" ;;
+        check|reset|user) auth="$app_auth"; base_auth="$(basic_of "$dir/base/app.json" client_id client_secret)" ;;
+        list|pat) auth="$user_auth"; base_auth="$(basic_of "$dir/base/user.json" login password)" ;;
         *) die "unknown scenario $scenario" ;;
       esac
+      if [ -n "$BASELINE" ]; then
+        say "$set, round $ROUND: baseline build, $scenario"
+        start_server baseline 8093 "$logs/baseline-$scenario-$ROUND.log" \
+          "$BASELINE/grantd" --database-url "$base_url" "${master_key[@]}" serve --listen 127.0.0.1:8093 \
+          --rate-limit 0 --rate-limit-anonymous 0
+        measure "$set" baseline "$scenario" 8093 "$logs/baseline-$scenario-$ROUND" "$scenario" "$dir/base/tokens.txt" \
+          "$base_auth" "$(json_field client_id "$dir/base/app.json")" "$drawn"
+        stop_server
+        gzip -f "$logs/baseline-$scenario-$ROUND.log"
+      fi
       local before=""
       if [ "$scenario" = list ] || [ "$scenario" = pat ]; then
         say "$set, round $ROUND: Argon2id verifications on one core before $scenario (grantd's default cost)"
@@ -275,8 +321,8 @@ for s in "${SET_LIST[@]}"; do run_set "$s"; done
     NR == 1 { next }
     { key = $1 SUBSEP $2 SUBSEP $3 SUBSEP $4; rps[key] = $5; rows[++n] = $0 }
     END {
-      hdr = "%-16s %3s %-9s %-8s %9s %9s %9s %10s %8s %4s %5s %6s %6s %7s\n"
-      printf hdr, "set", "run", "server", "scenario", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "RSS MiB", "bad", "errs", "×ref", "×oidc", "×argon2"
+      hdr = "%-16s %3s %-9s %-8s %9s %9s %9s %10s %8s %4s %5s %6s %6s %7s %6s\n"
+      printf hdr, "set", "run", "server", "scenario", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "RSS MiB", "bad", "errs", "×ref", "×oidc", "×argon2", "×base"
       for (i = 1; i <= n; i++) {
         split(rows[i], f, "\t")
         r = f[1] SUBSEP f[2] SUBSEP "reference" SUBSEP "check"; o = f[1] SUBSEP f[2] SUBSEP "oidc" SUBSEP "check"
@@ -284,13 +330,16 @@ for s in "${SET_LIST[@]}"; do run_set "$s"; done
         xr = (rps[r] > 0 && f[3] != "argon2") ? sprintf("%.2f", f[5] / rps[r]) : "-"
         xo = (rps[o] > 0 && f[3] != "argon2") ? sprintf("%.2f", f[5] / rps[o]) : "-"
         xa = (rps[a] > 0 && f[3] == "grantd") ? sprintf("%.2f", f[5] / rps[a]) : "-"
-        printf hdr, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], xr, xo, xa
+        b = f[1] SUBSEP f[2] SUBSEP "baseline" SUBSEP f[4]
+        xb = (rps[b] > 0 && f[3] == "grantd") ? sprintf("%.2f", f[5] / rps[b]) : "-"
+        printf hdr, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], xr, xo, xa, xb
       }
     }' "$TSV"
   echo
   echo "CPU µs/req: the server process's user+system time during the measured run ÷ requests (PostgreSQL's own backends not included)."
   echo "bad: answers with the wrong status or body (fail the run); errs: socket errors and timeouts (wrk --timeout 10s)."
   echo "×ref / ×oidc: req/s ÷ the reference server's / oidc-provider's check req/s in the same set and round."
+  [ -n "$BASELINE" ] && echo "×base: req/s ÷ the baseline build's (--baseline $BASELINE) req/s for the same scenario in the same set and round."
   echo "argon2 list/pat: grantd's password verification alone on the server core, half a run just before that scenario and half just after"
   echo "(req/s = verifications/s, CPU µs/req = µs each); ×argon2: list/pat req/s ÷ that, i.e. how close the Basic-auth endpoints come to what the Argon2id cost allows."
   [ -f "$RESULTS/seed-times.tsv" ] && awk -F'\t' '{ printf "seeding %s: %s s\n", $1, $3 }' "$RESULTS/seed-times.tsv"
