@@ -13,6 +13,18 @@
 //! [`users`], [`logins`] (failed logins and TOTP steps), [`apps`], [`authorizations`],
 //! [`tokens`] (the operations of an app on its tokens), [`grants`], [`snapshot`], [`conflicts`],
 //! and [`impls`] (the trait implementations).
+//!
+//! # Adding a store operation
+//!
+//! 1. Declare it on the grantd-core trait it belongs to (`grantd_core::store`).
+//! 2. Write it once, as a generic `async fn op<B: Backend>(b: &B, …)`, in the file of its concern
+//!    here, with its statements beside it (`$n` placeholders, SQL both databases accept; the
+//!    column lists and the live-token rule of [`sql`]).
+//! 3. Add its line to [`store_impls!`].
+//! 4. Where the databases really differ (a lock, an upsert, a hint), add a hook to [`Backend`]
+//!    with the default most stores want, and implement it in the store that differs.
+//! 5. Add a property to the conformance suite (`grantd-store-tests`), which holds both stores to
+//!    the same answers.
 
 pub mod apps;
 pub mod authorizations;
