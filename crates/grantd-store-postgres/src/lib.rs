@@ -5,8 +5,8 @@
 //! migrations have the same file names and index names) and runs the same statements and store
 //! operations (`grantd-store-sql`), checked by the shared conformance suite
 //! (`grantd-store-tests`). It holds what PostgreSQL does its own way: connecting ([`PgStore::open`]),
-//! the locks and get-or-create insert and import specifics of [`backend`], and the conflict
-//! mapping by constraint name of [`conflicts`]. A token check is one statement: one round trip.
+//! the locks and get-or-create insert and import specifics of `backend`, and the conflict
+//! mapping by constraint name of `conflicts`. A token check is one statement: one round trip.
 //!
 //! # Concurrency
 //!

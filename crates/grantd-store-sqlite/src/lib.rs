@@ -3,11 +3,11 @@
 //! The statements and store operations are `grantd-store-sql`'s, shared with the PostgreSQL
 //! store; this crate holds what SQLite does its own way:
 //!
-//! - [`backend`]: writes that check and then insert (unique notes, get-or-create) run in
+//! - `backend`: writes that check and then insert (unique notes, get-or-create) run in
 //!   `BEGIN IMMEDIATE` transactions, which SQLite serialises across every connection and process
 //!   using the file, so no row locks are needed; the unique indexes of the schema back them up.
-//! - [`conflicts`]: unique violations mapped by the constraint SQLite names in its message.
-//! - [`reader`] and [`inline`]: the lookups every token-authenticated request makes run inline on
+//! - `conflicts`: unique violations mapped by the constraint SQLite names in its message.
+//! - `reader` and `inline`: the lookups every token-authenticated request makes run inline on
 //!   rusqlite connections, with the apps cached per connection (and a token check answered in one
 //!   read transaction).
 //!
