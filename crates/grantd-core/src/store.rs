@@ -112,13 +112,6 @@ pub trait AppStore: Send + Sync {
     async fn create_app(&self, new: NewApp) -> StoreResult<App>;
     /// The app with `client_id`.
     async fn app_by_client_id(&self, client_id: &str) -> StoreResult<Option<App>>;
-    /// The app with `client_id` as a cache of this store holds it, without asking the database
-    /// whether anything changed since (`None`: not held, or no cache). An app from here may be
-    /// out of date: whoever relies on it confirms it in the same read as the data it serves
-    /// ([`Store::authorization_by_token_for_app`]).
-    async fn cached_app_by_client_id(&self, _client_id: &str) -> StoreResult<Option<App>> {
-        Ok(None)
-    }
     /// Every app, by id.
     async fn list_apps(&self) -> StoreResult<Vec<App>>;
     /// Replaces the client secret digest.
@@ -239,57 +232,24 @@ pub trait Store: UserStore + AppStore + AuthorizationStore + GrantStore + std::f
     /// Checks the database answers (for readiness probes).
     async fn ping(&self) -> StoreResult<()>;
 
-    /// A token check by `app` (perhaps from [`AppStore::cached_app_by_client_id`]): the live
-    /// authorization of `digest` with its owner, as [`AuthorizationStore::authorization_by_token`]
-    /// answers, once the app is confirmed to exist still with the same secret; both as of one
-    /// moment. A store with an app cache reads both in one transaction; this default reads the
-    /// app again first.
-    async fn authorization_by_token_for_app(
+    /// The app `client_id` and (with `digest`) the live authorization of that token with its owner,
+    /// read as of one moment, for a token check by that app.
+    async fn app_token_check(
         &self,
-        app: &App,
-        digest: &TokenDigest,
+        client_id: &str,
+        digest: Option<&TokenDigest>,
         now: OffsetDateTime,
-    ) -> StoreResult<TokenForApp> {
-        authorization_by_token_after_app(self, app, digest, now).await
-    }
+    ) -> StoreResult<AppTokenCheck>;
 }
 
-/// [`Store::authorization_by_token_for_app`] in two reads: the app again, then the token.
-pub async fn authorization_by_token_after_app<S: AppStore + AuthorizationStore + ?Sized>(
-    store: &S,
-    app: &App,
-    digest: &TokenDigest,
-    now: OffsetDateTime,
-) -> StoreResult<TokenForApp> {
-    if !store
-        .app_by_client_id(&app.client_id.0)
-        .await?
-        .is_some_and(|current| current.same_credentials(app))
-    {
-        return Ok(TokenForApp::AppChanged);
-    }
-    Ok(store.authorization_by_token(digest, now).await?.into())
-}
-
-/// What [`Store::authorization_by_token_for_app`] found.
-#[derive(Debug, Clone)]
-pub enum TokenForApp {
-    /// The live authorization and its owner.
-    Live(Box<(Authorization, User)>),
-    /// No live authorization has that token.
-    Absent,
-    /// The app is gone or its secret was replaced: its credentials no longer hold.
-    AppChanged,
-}
-
-impl From<Option<(Authorization, User)>> for TokenForApp {
-    /// What a token lookup found, the app being confirmed.
-    fn from(found: Option<(Authorization, User)>) -> Self {
-        match found {
-            Some(found) => Self::Live(Box::new(found)),
-            None => Self::Absent,
-        }
-    }
+/// What a token check by an app found, as of one moment: the app with the client id, and the
+/// live authorization whose token has the digest, with its owner.
+#[derive(Debug, Clone, Default)]
+pub struct AppTokenCheck {
+    /// The app with that client id, if any.
+    pub app: Option<App>,
+    /// The live authorization with that token digest and its owner, if any (of whatever app).
+    pub token: Option<(Authorization, User)>,
 }
 
 /// Copying a whole installation between stores (`grantd copy`).

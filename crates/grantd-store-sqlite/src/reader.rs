@@ -27,11 +27,10 @@
 //! database: a rotated secret or a deleted app is refused at once, as without the cache. The
 //! pragma costs a fraction of the lookup and conversion it saves.
 //!
-//! A token check goes one step further: it authenticates against the cached app as it is
-//! ([`Cached::peek`]), and confirms the app with the pragma in the same read transaction as the
-//! token lookup (`authorization_by_token_for_app`). Every SQLite read transaction takes and drops
-//! a lock on the WAL's shared memory (two `fcntl` system calls): one transaction a check instead
-//! of two.
+//! A token check goes one step further: it reads the app (through the cache) and the token in
+//! one read transaction (`crate::inline::app_token_check`). Every SQLite read transaction takes
+//! and drops a lock on the WAL's shared memory (two `fcntl` system calls): one transaction a
+//! check instead of two.
 
 use rusqlite::{Connection, OpenFlags};
 use std::collections::HashMap;
@@ -76,12 +75,6 @@ impl<T: Clone> Cached<T> {
             version: None,
             entries: HashMap::new(),
         }
-    }
-
-    /// The row kept for `key` (`Some(None)`: kept as absent), whatever was committed since it
-    /// was read: whoever uses it confirms it later (see `cached_app_by_client_id`).
-    pub(crate) fn peek(&self, key: &str) -> Option<Option<T>> {
-        self.entries.get(key).cloned()
     }
 
     /// The row for `key` (`None`: there is none), from the cache when nothing was committed

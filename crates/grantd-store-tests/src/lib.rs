@@ -17,7 +17,7 @@ use grantd_core::model::{
     NewAuthorization, NewUser, PageRequest, Scopes, User, UserId,
 };
 use grantd_core::secret::TokenDigest;
-use grantd_core::store::{Conflict, LockoutPolicy, Store, StoreError, StoreResult, TokenForApp};
+use grantd_core::store::{AppTokenCheck, Conflict, LockoutPolicy, Store, StoreError, StoreResult};
 use std::fmt::Debug;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -76,6 +76,7 @@ macro_rules! conformance_tests {
                 delete_authorization_removes_the_grant_with_its_last_token,
                 authorization_by_token_returns_the_token_and_its_owner,
                 token_checks_confirm_their_app_as_of_the_token_read,
+                app_token_check_answers_the_app_and_the_live_token_apart,
                 expired_tokens_are_invisible_everywhere,
                 expired_tokens_do_not_block_reusing_their_note_or_fingerprint,
                 reset_token_replaces_the_digest_atomically,
@@ -1533,8 +1534,8 @@ pub async fn delete_authorization_removes_the_grant_with_its_last_token(store: A
     );
 }
 
-/// A token check by an app (perhaps as a cache of the store held it) finds the token only while
-/// the app still exists with the same secret.
+/// A token check by an app reads the app as of the token read: a replaced secret or a removed app
+/// is seen in the same answer as the token, even when a store's cache held the app before.
 pub async fn token_checks_confirm_their_app_as_of_the_token_read(store: Arc<dyn Store>) {
     let s = &*store;
     let u = user(s, "octocat").await;
@@ -1542,57 +1543,97 @@ pub async fn token_checks_confirm_their_app_as_of_the_token_read(store: Arc<dyn 
     let y = app(s, "app-y").await;
     let ox = create(s, oauth(&u, &x, None, "tx")).await;
     create(s, oauth(&u, &y, None, "ty")).await;
-    let check = |app: App, token: &'static str| async move {
-        s.authorization_by_token_for_app(&app, &d(token), at(1))
+    let check = |client_id: &'static str, token: &'static str| async move {
+        s.app_token_check(client_id, Some(&d(token)), at(1))
             .await
-            .expect("authorization_by_token_for_app")
+            .expect("app_token_check")
     };
     // Read the app the way a request does, so that a store's cache holds it.
-    assert!(s.app_by_client_id("app-x").await.expect("app_by_client_id").is_some());
-    if let Some(cached) = s
-        .cached_app_by_client_id("app-x")
-        .await
-        .expect("cached_app_by_client_id")
-    {
-        assert!(cached.same_credentials(&x), "a cache holds what was read");
+    for _ in 0..4 {
+        assert!(s.app_by_client_id("app-x").await.expect("app_by_client_id").is_some());
+        check("app-x", "tx").await;
     }
-    match check(x.clone(), "tx").await {
-        TokenForApp::Live(found) => assert_eq!((found.0.id, found.1.id), (ox.id, u.id)),
-        other => panic!("the token is live: {other:?}"),
-    }
-    assert!(matches!(check(x.clone(), "nope").await, TokenForApp::Absent));
-    // Another app's token is found too: whose it is, is the caller's to compare.
-    assert!(matches!(check(x.clone(), "ty").await, TokenForApp::Live(_)));
+    let found = check("app-x", "tx").await;
+    assert!(found.app.as_ref().is_some_and(|a| a.same_credentials(&x)), "{found:?}");
+    let (authorization, owner) = found.token.expect("the token is live");
+    assert_eq!((authorization.id, owner.id), (ox.id, u.id));
 
     s.set_app_secret(x.id, &[0xAB; 32], at(2))
         .await
         .expect("set_app_secret");
-    if let Some(cached) = s
-        .cached_app_by_client_id("app-x")
-        .await
-        .expect("cached_app_by_client_id")
-    {
-        // A cache may still hold the old secret; it never makes the old secret good again.
-        assert!(cached.same_credentials(&x) || cached.client_secret_digest == [0xAB; 32]);
-    }
-    let old = check(x.clone(), "tx").await;
-    assert!(matches!(old, TokenForApp::AppChanged), "old secret: {old:?}");
-    let rotated = s
-        .app_by_client_id("app-x")
-        .await
-        .expect("app_by_client_id")
-        .expect("the app");
+    let rotated = check("app-x", "tx").await;
+    let current = rotated.app.expect("the app");
+    assert!(!current.same_credentials(&x), "the old secret no longer holds");
+    assert_eq!(current.client_secret_digest, [0xAB; 32], "the new secret is read");
+    assert!(rotated.token.is_some(), "the token itself is untouched");
+    let other = check("app-y", "ty").await;
     assert!(
-        matches!(check(rotated.clone(), "tx").await, TokenForApp::Live(_)),
-        "new secret"
-    );
-    assert!(
-        matches!(check(y.clone(), "ty").await, TokenForApp::Live(_)),
+        other.app.is_some_and(|a| a.same_credentials(&y)) && other.token.is_some(),
         "other apps are untouched"
     );
 
     s.delete_app(x.id).await.expect("delete_app");
-    assert!(matches!(check(rotated, "tx").await, TokenForApp::AppChanged), "removed");
+    let removed = check("app-x", "tx").await;
+    assert!(removed.app.is_none(), "removed: {removed:?}");
+    assert!(removed.token.is_none(), "its tokens went with it");
+}
+
+/// A token check answers the app and the live token apart: no app, no token, another app's
+/// token, an expired token, no digest at all.
+pub async fn app_token_check_answers_the_app_and_the_live_token_apart(store: Arc<dyn Store>) {
+    let s = &*store;
+    let u = user(s, "octocat").await;
+    let x = app(s, "app-x").await;
+    let y = app(s, "app-y").await;
+    let ox = create(s, oauth(&u, &x, None, "tx")).await;
+    let oy = create(s, oauth(&u, &y, None, "ty")).await;
+    let p = create(s, pat(&u, "n", "tp").expiring(at(100))).await;
+    let check = |client_id: &'static str, digest: Option<TokenDigest>, now: i64| async move {
+        s.app_token_check(client_id, digest.as_ref(), at(now))
+            .await
+            .expect("app_token_check")
+    };
+    let ids = |found: &AppTokenCheck| {
+        (
+            found.app.as_ref().map(|a| a.id),
+            found.token.as_ref().map(|(a, o)| (a.id, o.id)),
+        )
+    };
+
+    assert_eq!(
+        ids(&check("app-x", Some(d("tx")), 1).await),
+        (Some(x.id), Some((ox.id, u.id)))
+    );
+    let found = check("app-x", Some(d("tx")), 1).await;
+    let (authorization, owner) = found.token.expect("found");
+    assert_same(&authorization, &ox);
+    assert_eq!(owner.login, "octocat");
+    assert_eq!(
+        ids(&check("app-x", Some(d("ty")), 1).await),
+        (Some(x.id), Some((oy.id, u.id))),
+        "another app's token is found: whose it is, is the caller's to compare"
+    );
+    assert_eq!(
+        ids(&check("app-x", Some(d("nope")), 1).await),
+        (Some(x.id), None),
+        "no such token"
+    );
+    assert_eq!(ids(&check("app-x", None, 1).await), (Some(x.id), None), "no digest");
+    assert_eq!(
+        ids(&check("app-z", Some(d("tx")), 1).await),
+        (None, Some((ox.id, u.id))),
+        "no such app; the token is answered all the same"
+    );
+    assert_eq!(ids(&check("app-z", None, 1).await), (None, None), "neither");
+    assert_eq!(
+        ids(&check("app-x", Some(d("tp")), 99).await),
+        (Some(x.id), Some((p.id, u.id)))
+    );
+    assert_eq!(
+        ids(&check("app-x", Some(d("tp")), 100).await),
+        (Some(x.id), None),
+        "an expired token is not live (BEHAVIOR 78)"
+    );
 }
 
 /// A live token is found by its digest, with its owner.

@@ -12,7 +12,7 @@ pub use authorization::{Authorization, AuthorizationUpdate, NewAuthorization, PA
 pub use grant::Grant;
 pub use ids::{AppId, AuthorizationId, GrantId, UserId};
 pub use scopes::{ScopeError, ScopeRegistry, Scopes, KNOWN_SCOPES};
-pub use user::{NewUser, User};
+pub use user::{login_key, NewUser, User};
 
 /// A page request: `page` counts from 1, `per_page` is already clamped (BEHAVIOR 64).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -30,6 +30,14 @@ pub struct User {
     pub updated_at: OffsetDateTime,
 }
 
+/// The key that makes logins unique case-insensitively: the login with its ASCII letters lowered
+/// and every other character kept, exactly SQLite's built-in `lower()`. Both stores store and
+/// look users up by this key, bound from here, so they agree on which logins collide (a
+/// database's own `lower()` may also lower non-ASCII letters, by its locale).
+pub fn login_key(login: &str) -> String {
+    login.to_ascii_lowercase()
+}
+
 impl User {
     /// Whether two-factor authentication is on.
     pub fn two_factor_enabled(&self) -> bool {

@@ -10,16 +10,13 @@ use super::authorizations::is_web_url;
 use super::{non_blank, ServiceError, ServiceResult, Services};
 use crate::model::{App, Authorization, ClientId, NewApp, User};
 use crate::secret::{generate_client_id, ClientSecret, Token, TokenKind};
-use crate::store::{Conflict, StoreError, TokenForApp};
+use crate::store::{Conflict, StoreError};
 
 /// An app authenticated by its client id and secret.
 #[derive(Debug, Clone)]
 pub struct AppCredentials {
     /// The app.
     pub app: App,
-    /// Whether `app` was read from the database for this request; `false` when it came from the
-    /// store's cache, and is confirmed by the read that relies on it.
-    confirmed: bool,
 }
 
 /// A token as checked or reset by its app: the authorization, its owner, and the full token.
@@ -35,25 +32,15 @@ pub struct CheckedToken {
 
 impl Services {
     /// Authenticates an app by Basic `client_id:client_secret`, for the app named in the path.
-    ///
-    /// With `to_check` (the request only checks a token), an app the store has cached is taken
-    /// as it is if the secret matches it, and the check confirms it in the same read as the
-    /// token (the SQLite store spares a read transaction a check that way). Anything else reads
-    /// the app from the database.
+    /// (`_to_check`: the request only checks a token; the check reads the app again in the same
+    /// store operation as the token, see [`Services::check_token`].)
     pub async fn authenticate_app(
         &self,
         path_client_id: &str,
         client_id: &str,
         secret: &ClientSecret,
-        to_check: bool,
+        _to_check: bool,
     ) -> ServiceResult<AppCredentials> {
-        if to_check && client_id == path_client_id {
-            if let Some(app) = self.store.cached_app_by_client_id(client_id).await? {
-                if secret.matches(&app.client_secret_digest) {
-                    return Ok(AppCredentials { app, confirmed: false });
-                }
-            }
-        }
         let app = self.store.app_by_client_id(client_id).await?;
         let app = match app {
             Some(app) if secret.matches(&app.client_secret_digest) => app,
@@ -67,42 +54,23 @@ impl Services {
         if app.client_id.0 != path_client_id {
             return Err(ServiceError::NotFound);
         }
-        Ok(AppCredentials { app, confirmed: true })
-    }
-
-    /// Confirms that an app taken from the store's cache still exists with the same secret.
-    async fn confirm(&self, app: &AppCredentials) -> ServiceResult<()> {
-        if app.confirmed {
-            return Ok(());
-        }
-        match self.store.app_by_client_id(&app.app.client_id.0).await? {
-            Some(current) if current.same_credentials(&app.app) => Ok(()),
-            _ => Err(ServiceError::BadCredentials),
-        }
+        Ok(AppCredentials { app })
     }
 
     /// Checks a token of the app (BEHAVIOR 50): the authorization with the full token and user.
+    /// The app is read again as of the token read: a replaced secret or a removed app fails.
     pub async fn check_token(&self, app: &AppCredentials, raw: &str) -> ServiceResult<CheckedToken> {
-        let Ok(token) = Token::parse(raw.trim()) else {
-            self.confirm(app).await?;
-            return Err(ServiceError::NotFound);
-        };
-        let found = if app.confirmed {
-            self.store
-                .authorization_by_token(&token.digest(), self.clock.now())
-                .await?
-        } else {
-            match self
-                .store
-                .authorization_by_token_for_app(&app.app, &token.digest(), self.clock.now())
-                .await?
-            {
-                TokenForApp::Live(found) => Some(*found),
-                TokenForApp::Absent => None,
-                TokenForApp::AppChanged => return Err(ServiceError::BadCredentials),
-            }
-        };
-        let (authorization, user) = found.ok_or(ServiceError::NotFound)?;
+        let token = Token::parse(raw.trim()).ok();
+        let digest = token.as_ref().map(Token::digest);
+        let found = self
+            .store
+            .app_token_check(&app.app.client_id.0, digest.as_ref(), self.clock.now())
+            .await?;
+        if !found.app.is_some_and(|current| current.same_credentials(&app.app)) {
+            return Err(ServiceError::BadCredentials);
+        }
+        let token = token.ok_or(ServiceError::NotFound)?;
+        let (authorization, user) = found.token.ok_or(ServiceError::NotFound)?;
         if authorization.app.as_ref().map(|a| a.id) != Some(app.app.id) {
             return Err(ServiceError::NotFound);
         }
@@ -116,7 +84,6 @@ impl Services {
     /// Replaces a token of the app with a new one; the old one dies in the same transaction
     /// (BEHAVIOR 51).
     pub async fn reset_token(&self, app: &AppCredentials, raw: &str) -> ServiceResult<CheckedToken> {
-        self.confirm(app).await?;
         let old = Token::parse(raw.trim()).map_err(|_| ServiceError::NotFound)?;
         let token = Token::generate(TokenKind::OAuth);
         let (authorization, user) = self
@@ -138,7 +105,6 @@ impl Services {
 
     /// Revokes one token of the app (BEHAVIOR 52).
     pub async fn delete_token(&self, app: &AppCredentials, raw: &str) -> ServiceResult<()> {
-        self.confirm(app).await?;
         let token = Token::parse(raw.trim()).map_err(|_| ServiceError::NotFound)?;
         Ok(self
             .store
@@ -148,7 +114,6 @@ impl Services {
 
     /// Revokes the grant the token belongs to, with every token of it (BEHAVIOR 48, 52).
     pub async fn delete_grant_by_token(&self, app: &AppCredentials, raw: &str) -> ServiceResult<()> {
-        self.confirm(app).await?;
         let token = Token::parse(raw.trim()).map_err(|_| ServiceError::NotFound)?;
         Ok(self
             .store
@@ -159,7 +124,6 @@ impl Services {
     /// Revokes every token of the app (github3.py's `DELETE /applications/{client_id}/tokens`,
     /// BEHAVIOR 54).
     pub async fn revoke_all_tokens(&self, app: &AppCredentials) -> ServiceResult<u64> {
-        self.confirm(app).await?;
         Ok(self.store.delete_app_tokens(app.app.id).await?)
     }
 
