@@ -32,8 +32,6 @@
 //!   [`Conflict`] by constraint name, and get-or-create inserts with
 //!   `ON CONFLICT … DO NOTHING` and falls back to the existing row.
 
-pub mod testing;
-
 use async_trait::async_trait;
 use grantd_core::model::{
     App, AppId, AppSummary, Authorization, AuthorizationId, AuthorizationUpdate, ClientId, Grant, GrantId, NewApp,
