@@ -319,37 +319,3 @@ async fn a_copy_through_postgres_keeps_every_row_and_id() {
     drop(pg);
     drop(schema);
 }
-
-/// A refused user or app uses up no id: ids follow each other as in SQLite, whose AUTOINCREMENT
-/// counter rolls back with the refused insert (a PostgreSQL sequence would not).
-#[tokio::test]
-async fn a_refused_user_or_app_uses_up_no_id() {
-    let Some(schema) = Schema::create_or_skip("postgres::a_refused_user_or_app_uses_up_no_id").await else {
-        return;
-    };
-    let sqlite_db = TempSqlite::create();
-    let sqlite = SqliteStore::open(sqlite_db.url(), &SqliteConfig::default())
-        .await
-        .expect("open SQLite");
-    sqlite.migrate().await.expect("migrate SQLite");
-    let pg = PgStore::open(&schema.url, &PgConfig::default()).await.expect("open");
-    pg.migrate().await.expect("migrate");
-    for store in [&pg as &dyn Store, &sqlite] {
-        store.create_user(new_user("a", at(0))).await.expect("create_user");
-        let refused = store.create_user(new_user("A", at(0))).await.expect_err("taken");
-        assert!(matches!(refused, StoreError::Conflict(Conflict::Login)), "{refused:?}");
-        let b = store.create_user(new_user("b", at(0))).await.expect("create_user");
-        assert_eq!(b.id.0, 2, "{store:?}");
-
-        store.create_app(new_app("x", at(0))).await.expect("create_app");
-        let refused = store.create_app(new_app("x", at(0))).await.expect_err("taken");
-        assert!(
-            matches!(refused, StoreError::Conflict(Conflict::ClientId)),
-            "{refused:?}"
-        );
-        let y = store.create_app(new_app("y", at(0))).await.expect("create_app");
-        assert_eq!(y.id.0, 2, "{store:?}");
-    }
-    drop(pg);
-    drop(schema);
-}

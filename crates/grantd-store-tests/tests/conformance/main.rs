@@ -36,6 +36,7 @@ mod expiry;
 mod get_or_create;
 mod grants;
 mod health;
+mod ids;
 mod login_attempts;
 mod token_checks;
 mod totp;
