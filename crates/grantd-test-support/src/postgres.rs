@@ -25,7 +25,7 @@ pub fn skip_loudly(what: &str) {
     // passing tests, and this line must be seen.
     let _ = writeln!(
         std::io::stderr(),
-        "SKIPPED (PostgreSQL): {URL_VAR} is not set — the PostgreSQL half of {what} did not run"
+        "SKIPPED (PostgreSQL): {URL_VAR} is not set — {what} did not run on PostgreSQL"
     );
 }
 
