@@ -163,18 +163,18 @@ mod tests {
     use axum::body::Body;
     use axum::http::Request;
     use axum::response::IntoResponse as _;
+    use grantd_test_support::LogBuffer;
     use std::sync::{Arc, Mutex};
     use tower::ServiceExt as _;
 
     /// Runs one request through [`Edge`] in front of `answer`, with logs at `level`; returns the
     /// request id it answered with and what was logged.
     async fn logged(level: tracing::Level, uri: &str, answer: crate::error::ApiError) -> (String, String) {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let sink = buffer.clone();
+        let buffer = LogBuffer::new();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(level)
             .with_ansi(false)
-            .with_writer(move || Writer(sink.clone()))
+            .with_writer(buffer.clone())
             .finish();
         let answer = Arc::new(Mutex::new(Some(answer)));
         let router = axum::Router::new().fallback(move || {
@@ -194,20 +194,7 @@ mod tests {
         let _guard = tracing::subscriber::set_default(subscriber);
         let response = Edge::new(router).oneshot(request).await.expect("answer");
         let id = response.headers()[&REQUEST_ID_HEADER].to_str().expect("id").to_owned();
-        let bytes = buffer.lock().expect("lock").clone();
-        (id, String::from_utf8(bytes).expect("utf-8"))
-    }
-
-    struct Writer(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Writer {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("lock").extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+        (id, buffer.contents())
     }
 
     #[tokio::test]

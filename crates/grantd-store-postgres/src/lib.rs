@@ -37,7 +37,6 @@
 
 mod backend;
 mod conflicts;
-pub mod testing;
 
 use sqlx::migrate::MigrateError;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};

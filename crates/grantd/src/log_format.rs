@@ -299,23 +299,21 @@ impl<'a> MakeWriter<'a> for BatchedStderr {
 #[cfg(test)]
 mod tests {
     use super::AccessFast;
-    use std::sync::{Arc, Mutex};
+    use grantd_test_support::LogBuffer;
 
     /// Logs what `emit` logs through `format`; returns the lines without their timestamps.
     fn lines(fast: bool, emit: impl Fn()) -> Vec<String> {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let sink = buffer.clone();
-        let make = move || Writer(sink.clone());
+        let buffer = LogBuffer::new();
         let builder = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
             .with_ansi(false)
-            .with_writer(make);
+            .with_writer(buffer.clone());
         if fast {
             tracing::subscriber::with_default(builder.event_format(AccessFast::default()).finish(), &emit);
         } else {
             tracing::subscriber::with_default(builder.finish(), &emit);
         }
-        let text = String::from_utf8(buffer.lock().expect("lock").clone()).expect("utf-8");
+        let text = buffer.contents();
         text.lines()
             .map(|line| {
                 let (stamp, rest) = line.split_once(' ').expect("a timestamp");
@@ -328,18 +326,6 @@ mod tests {
                 rest.to_owned()
             })
             .collect()
-    }
-
-    struct Writer(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Writer {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("lock").extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
     }
 
     #[test]
@@ -368,8 +354,8 @@ mod tests {
 
     #[test]
     fn request_lines_are_batched_and_every_other_line_goes_out_at_once_in_order() {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let out = super::BatchedStderr::to(Box::new(Writer(buffer.clone())));
+        let buffer = LogBuffer::new();
+        let out = super::BatchedStderr::to(Box::new(buffer.clone()));
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
             .with_ansi(false)
@@ -377,8 +363,9 @@ mod tests {
             .with_writer(out.clone())
             .finish();
         let written = || {
-            let text = String::from_utf8(buffer.lock().expect("lock").clone()).expect("utf-8");
-            text.lines()
+            buffer
+                .contents()
+                .lines()
                 .map(|l| l.split_once(": ").expect("a line").1.to_owned())
                 .collect::<Vec<_>>()
         };

@@ -3,7 +3,7 @@
 //! set; prints its figures.
 
 use grantd_core::secret::{MasterKey, TotpSecret};
-use grantd_store_postgres::testing::{skip_loudly, test_url, Schema};
+use grantd_test_support::postgres::{skip_loudly, test_url, Schema};
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

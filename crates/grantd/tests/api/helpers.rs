@@ -6,6 +6,7 @@ use grantd_core::model::ScopeRegistry;
 use grantd_core::secret::{MasterKey, PasswordPolicy, TotpSecret};
 use grantd_core::service::{ServiceConfig, Services};
 use grantd_http::{AppState, HttpConfig, RateLimits};
+use grantd_test_support::{Backend, TestDatabase};
 use reqwest::header::HeaderMap;
 use reqwest::Method;
 use secrecy::SecretString;
@@ -73,36 +74,21 @@ impl Default for Options {
     }
 }
 
-/// The store a test runs against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 tokio::task_local! {
     static BACKEND: Backend;
 }
 
-/// Runs `test` with `backend` as the store of every server it starts.
-pub async fn with_backend(backend: Backend, test: impl std::future::Future<Output = ()>) {
-    BACKEND.scope(backend, test).await;
+/// Runs `test` with `backend` as the store of every server it starts (the runner of
+/// `store_tests!`).
+pub async fn on_backend<F: std::future::Future<Output = ()>>(backend: Backend, test: impl FnOnce() -> F) {
+    BACKEND.scope(backend, test()).await;
 }
 
-/// A fresh database for one test: a SQLite file in a temporary folder, or a PostgreSQL schema.
-pub async fn fresh_database() -> (String, Box<dyn std::any::Any + Send>) {
-    match BACKEND.try_with(|b| *b).unwrap_or(Backend::Sqlite) {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}", dir.path().join("grantd.db").display());
-            (url, Box::new(dir))
-        }
-        Backend::Postgres => {
-            let base = grantd_store_postgres::testing::test_url().expect("GRANTD_TEST_POSTGRES_URL");
-            let schema = grantd_store_postgres::testing::Schema::create_on(&base).await;
-            (schema.url.clone(), Box::new(schema))
-        }
-    }
+/// A fresh database for one test on the test's store (SQLite outside `store_tests!`): its URL,
+/// and the guard deleting it when dropped.
+pub async fn fresh_database() -> (String, TestDatabase) {
+    let database = TestDatabase::create(BACKEND.try_with(|b| *b).unwrap_or(Backend::Sqlite)).await;
+    (database.url().to_owned(), database)
 }
 
 /// A running server with its own database.
@@ -113,7 +99,7 @@ pub struct TestServer {
     pub services: Services,
     /// The database's URL.
     pub database_url: String,
-    _database: Box<dyn std::any::Any + Send>,
+    _database: TestDatabase,
 }
 
 impl TestServer {

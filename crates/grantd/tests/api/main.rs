@@ -1,29 +1,18 @@
-//! API tests: each boots the real server on `127.0.0.1:0` with a fresh SQLite database and talks
-//! HTTP to it, on both layouts (github.com's root and Enterprise's `/api/v3`). Every JSON answer
-//! is validated against GitHub's OpenAPI description kept in `spec/openapi.json`.
+//! API tests: each boots the real server on `127.0.0.1:0` with a fresh database and talks HTTP to
+//! it, on both layouts (github.com's root and Enterprise's `/api/v3`), once on SQLite and once on
+//! PostgreSQL (`store_tests!`). Every JSON answer is validated against GitHub's OpenAPI
+//! description kept in `spec/openapi.json`.
 
 #![allow(clippy::unwrap_used)]
+#![deny(dead_code)]
 
-/// Runs each named test once per store: `NAME::sqlite` always, `NAME::postgres` when
-/// `GRANTD_TEST_POSTGRES_URL` is set (and says so loudly when it is not).
+/// Runs each named test once per store, `NAME::sqlite` and `NAME::postgres` (see
+/// `grantd_test_support::store_tests!`): a test that is written but not listed is dead code, which
+/// this binary denies.
 macro_rules! store_tests {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                crate::helpers::with_backend(crate::helpers::Backend::Sqlite, super::$name()).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                if grantd_store_postgres::testing::test_url().is_none() {
-                    grantd_store_postgres::testing::skip_loudly(module_path!());
-                    return;
-                }
-                crate::helpers::with_backend(crate::helpers::Backend::Postgres, super::$name()).await;
-            }
-        }
-    )*};
+    ($($tests:tt)*) => {
+        grantd_test_support::store_tests!(crate::helpers::on_backend; $($tests)*);
+    };
 }
 
 mod helpers;

@@ -1,10 +1,10 @@
-//! Throw-away PostgreSQL schemas for tests (this crate's, and grantd's API tests).
+//! Throw-away PostgreSQL schemas, and the loud skip when no server is configured.
 //!
 //! The server comes from `GRANTD_TEST_POSTGRES_URL` (for instance
 //! `postgres://postgres@127.0.0.1:5432/test`). Every test gets its own schema
 //! `grantd_t_<random hex>`, which the store reaches through `search_path`, and which is dropped
-//! with everything in it when the test ends. Without the variable the tests say so loudly on
-//! stderr and pass without running.
+//! with everything in it when the test ends. Without the variable a test says so loudly on stderr
+//! (STYLE "Tests": never pass silently) and returns without running.
 
 use sqlx::{Connection, PgConnection};
 use std::hash::{BuildHasher, Hasher};
@@ -19,23 +19,14 @@ pub fn test_url() -> Option<String> {
     std::env::var(URL_VAR).ok().filter(|url| !url.trim().is_empty())
 }
 
-/// Says loudly that the PostgreSQL half of `what` did not run.
+/// Says loudly, on stderr, that `what` did not run on PostgreSQL.
 pub fn skip_loudly(what: &str) {
     // Straight to the stderr stream, not `eprintln!`: the test harness captures the output of
     // passing tests, and this line must be seen.
     let _ = writeln!(
         std::io::stderr(),
-        "SKIPPED (PostgreSQL): {URL_VAR} is not set — the PostgreSQL half of {what} did not run"
+        "SKIPPED (PostgreSQL): {URL_VAR} is not set — {what} did not run on PostgreSQL"
     );
-}
-
-/// The server URL, or `None` after a loud line on stderr when it is not configured.
-pub fn server_url() -> Option<String> {
-    let url = test_url();
-    if url.is_none() {
-        skip_loudly("the store conformance suite");
-    }
-    url
 }
 
 /// A schema of its own, dropped (with everything in it) when the guard is.
@@ -49,9 +40,13 @@ pub struct Schema {
 }
 
 impl Schema {
-    /// Creates a fresh, empty schema on the configured server; `None` when there is none.
-    pub async fn create() -> Option<Self> {
-        let server = server_url()?;
+    /// Creates a fresh, empty schema on the configured server; without one, says loudly that
+    /// `what` did not run and returns `None`.
+    pub async fn create_or_skip(what: &str) -> Option<Self> {
+        let Some(server) = test_url() else {
+            skip_loudly(what);
+            return None;
+        };
         Some(Self::create_on(&server).await)
     }
 
