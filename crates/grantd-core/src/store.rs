@@ -239,6 +239,26 @@ pub trait Store: UserStore + AppStore + AuthorizationStore + GrantStore + std::f
     /// Checks the database answers (for readiness probes).
     async fn ping(&self) -> StoreResult<()>;
 
+    /// A token check's one question: the app with `client_id`, and (when `digest` is given) the
+    /// live authorization whose token has `digest` with its owner, both as of one moment. The
+    /// caller decides from the answer whether the credentials hold and the token is the app's.
+    //
+    // TEMPORARY default in two reads; each store answers it in one (SQLite from its app cache,
+    // PostgreSQL in one joined round trip).
+    async fn app_token_check(
+        &self,
+        client_id: &str,
+        digest: Option<&TokenDigest>,
+        now: OffsetDateTime,
+    ) -> StoreResult<AppTokenCheck> {
+        let app = self.app_by_client_id(client_id).await?;
+        let token = match digest {
+            Some(digest) => self.authorization_by_token(digest, now).await?,
+            None => None,
+        };
+        Ok(AppTokenCheck { app, token })
+    }
+
     /// A token check by `app` (perhaps from [`AppStore::cached_app_by_client_id`]): the live
     /// authorization of `digest` with its owner, as [`AuthorizationStore::authorization_by_token`]
     /// answers, once the app is confirmed to exist still with the same secret; both as of one
@@ -252,6 +272,15 @@ pub trait Store: UserStore + AppStore + AuthorizationStore + GrantStore + std::f
     ) -> StoreResult<TokenForApp> {
         authorization_by_token_after_app(self, app, digest, now).await
     }
+}
+
+/// What [`Store::app_token_check`] found.
+#[derive(Debug, Clone, Default)]
+pub struct AppTokenCheck {
+    /// The app with the client id asked about.
+    pub app: Option<App>,
+    /// The live authorization with the token asked about, and its owner.
+    pub token: Option<(Authorization, User)>,
 }
 
 /// [`Store::authorization_by_token_for_app`] in two reads: the app again, then the token.
