@@ -243,3 +243,38 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grantd_core::store::StoreError;
+
+    fn logged_cause(error: ApiError) -> String {
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        response
+            .extensions()
+            .get::<InternalCause>()
+            .expect("a cause")
+            .to_string()
+    }
+
+    #[test]
+    fn a_store_failure_reaches_the_log_with_its_whole_chain_once() {
+        let disk = std::io::Error::other("disk I/O error");
+        let from_store = ApiError::from(ServiceError::from(StoreError::backend(disk)));
+        assert_eq!(logged_cause(from_store), "database error: disk I/O error");
+        let inner = ApiError::failed("outer", "inner");
+        let ApiError::Internal(inner) = inner else {
+            panic!("a 500")
+        };
+        let nested = ApiError::failed("cannot buffer a response", inner);
+        assert_eq!(logged_cause(nested), "cannot buffer a response: outer: inner");
+    }
+
+    #[test]
+    fn a_refusal_is_a_client_error_not_a_server_error() {
+        let refused = ApiError::from(ServiceError::Rejected("the login \"x\" is taken".into()));
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

@@ -1,3 +1,5 @@
+//! The URL table against itself and against the axum router it replaced; the log never names a token.
+
 use super::*;
 
 const TOKEN: &str = "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";
