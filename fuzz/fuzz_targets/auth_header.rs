@@ -1,4 +1,5 @@
-//! `Authorization` header parsing (`grantd_http::auth::credentials`) and path classification.
+//! `Authorization` header parsing (`grantd_http::middleware::authenticate::credentials`) and
+//! path classification (`grantd_http::urls::classify`).
 //!
 //! The first byte picks how the rest is used: as the raw header value, as the decoded payload of
 //! a `Basic` header (so the fuzzer gets past base64 at once), or after a scheme it picks.
@@ -6,8 +7,9 @@
 
 use base64::Engine as _;
 use grantd_core::service::Services;
-use grantd_http::auth::{classify, credentials, Credentials, PathAuth};
-use http::{header::AUTHORIZATION, HeaderMap, HeaderValue};
+use grantd_http::middleware::authenticate::{credentials, Credentials};
+use grantd_http::urls::{classify, Auth};
+use http::{header::AUTHORIZATION, HeaderMap, HeaderValue, Method};
 use libfuzzer_sys::fuzz_target;
 use secrecy::ExposeSecret;
 
@@ -96,12 +98,16 @@ fuzz_target!(|data: &[u8]| {
     }
     // The same bytes as a request path (what decides which credentials are needed).
     if let Ok(path) = std::str::from_utf8(rest) {
-        if let PathAuth::App(client_id) = classify(path) {
-            assert!(
-                !client_id.is_empty() && !client_id.contains('/'),
-                "client id {client_id:?}"
-            );
-            assert!(path.starts_with("/applications/"));
+        for method in [Method::GET, Method::POST, Method::DELETE] {
+            let classified = classify(&method, path);
+            if matches!(classified.auth, Auth::App | Auth::AppWithToken) {
+                let client_id = classified.client_id;
+                assert!(
+                    !client_id.is_empty() && !client_id.contains('/'),
+                    "client id {client_id:?}"
+                );
+                assert!(path.starts_with("/applications/"));
+            }
         }
     }
 });

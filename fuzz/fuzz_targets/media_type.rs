@@ -1,11 +1,11 @@
-//! `X-GitHub-Media-Type` from the `Accept` header (`grantd_http::gate::media_type`).
+//! `X-GitHub-Media-Type` from the `Accept` header (`grantd_http::middleware::headers::media_type`).
 //!
 //! Invariants: the answer is always `github.v3; format=json` or
 //! `github.v3; param=P; format=json` with P made of ASCII letters, digits, `-` and `_`, and P
 //! names a parameter the header asked for.
 #![no_main]
 
-use grantd_http::gate::media_type;
+use grantd_http::middleware::headers::media_type;
 use http::header::ACCEPT;
 use http::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;

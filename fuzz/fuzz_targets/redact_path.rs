@@ -1,11 +1,11 @@
-//! Paths as logged (`grantd_http::redact_path`): a token in a legacy path is never logged.
+//! Paths as logged (`grantd_http::urls::route_for_log`): a token in a path is never logged.
 //!
-//! Invariants: the path keeps its segments, each either unchanged or `[redacted]`; under
-//! `/applications` (github.com or `/api/v3` layout) the first non-empty segment after `tokens`
-//! or `grants` is redacted, so no token reaches the logs, even with doubled slashes.
+//! Invariants: the logged route is a route's template, or it is at most `UnknownPath::MAX_LEN`
+//! bytes (and an ellipsis) with no segment that could hold a token: none of 40 bytes or more,
+//! none with a `gh?_` prefix in it; and the token appended to a path never appears.
 #![no_main]
 
-use grantd_http::redact_path;
+use grantd_http::urls::{route_for_log, UnknownPath, ROUTES};
 use libfuzzer_sys::fuzz_target;
 
 const PREFIXES: &[&str] = &[
@@ -19,29 +19,17 @@ const PREFIXES: &[&str] = &[
 const TOKEN: &str = "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";
 
 fn check(path: &str) {
-    let out = redact_path(path);
-    let before: Vec<&str> = path.split('/').collect();
-    let after: Vec<&str> = out.split('/').collect();
-    assert_eq!(before.len(), after.len(), "{path:?} -> {out:?}");
-    for (b, a) in before.iter().zip(&after) {
-        assert!(
-            a == b || (*a == "[redacted]" && !b.is_empty()),
-            "{b:?} -> {a:?} in {path:?}"
-        );
+    let out = route_for_log(path).to_string();
+    assert!(!out.contains(&TOKEN[4..]), "{path:?} -> {out:?}");
+    if ROUTES.iter().any(|r| r.template == out) {
+        return;
     }
-    // Under /applications (segment 1, or 3 after /api/v3), what follows tokens/grants goes.
-    let start = match before.as_slice() {
-        ["", "applications", ..] => Some(2),
-        ["", "api", "v3", "applications", ..] => Some(4),
-        _ => None,
-    };
-    if let Some(start) = start {
-        for i in start..before.len() {
-            if before[i] == "tokens" || before[i] == "grants" {
-                if let Some(j) = (i + 1..before.len()).find(|&j| !before[j].is_empty()) {
-                    assert_eq!(after[j], "[redacted]", "segment {j} of {path:?} logged: {out:?}");
-                }
-            }
+    assert!(out.len() <= UnknownPath::MAX_LEN + "/…".len(), "{path:?} -> {out:?}");
+    for segment in out.split('/') {
+        assert!(segment.len() < 40, "{segment:?} of {path:?} logged: {out:?}");
+        let lower = segment.to_ascii_lowercase();
+        for prefix in ["gho_", "ghp_", "ghu_", "ghs_", "ghr_"] {
+            assert!(!lower.contains(prefix), "{segment:?} of {path:?} logged: {out:?}");
         }
     }
 }

@@ -4,8 +4,9 @@
 //! means absent (BEHAVIOR 37).
 
 use crate::error::ApiError;
-use axum::body::Bytes;
+use crate::state::AppState;
 use axum::extract::{FromRequest, Request};
+use http_body_util::BodyExt as _;
 use serde_json::{Map, Value};
 
 /// Most entries a scope list may have: more than every known scope, few enough that
@@ -16,13 +17,17 @@ pub const MAX_SCOPES: usize = 100;
 #[derive(Debug, Default)]
 pub struct JsonObject(pub Map<String, Value>);
 
-impl<S: Send + Sync> FromRequest<S> for JsonObject {
+impl FromRequest<AppState> for JsonObject {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
+    /// Reads at most `max_body_bytes` (a longer body, or one that cannot be read, is 413).
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let limited = http_body_util::Limited::new(req.into_body(), state.config().max_body_bytes);
+        let bytes = limited
+            .collect()
             .await
-            .map_err(|_| ApiError::PayloadTooLarge)?;
+            .map_err(|_| ApiError::PayloadTooLarge)?
+            .to_bytes();
         parse_object(&bytes).map(JsonObject)
     }
 }

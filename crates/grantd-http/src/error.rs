@@ -6,8 +6,10 @@
 use crate::respond::json_response;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use grantd_core::service::{FieldError, ServiceError};
+use grantd_core::service::{BoxError, FieldError, ServiceError};
 use serde::Serialize;
+use std::error::Error;
+use std::sync::Arc;
 
 const DOCS: &str = "https://docs.github.com/enterprise-server@3.19/rest";
 const AUTHORIZATIONS_DOCS: &str =
@@ -46,10 +48,13 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     /// 422: wrong OAuth app credentials in a body.
     InvalidClient,
+    /// 422: a request the server refuses to carry out, with the reason
+    /// ([`ServiceError::Rejected`]; only admin operations refuse so today, none over HTTP).
+    Rejected(String),
     /// 503: the request took too long (BEHAVIOR 30).
     Timeout,
-    /// 500: logged, never explained.
-    Internal(String),
+    /// 500: the cause (with its own causes) is logged, never shown.
+    Internal(BoxError),
 }
 
 impl From<ServiceError> for ApiError {
@@ -63,12 +68,26 @@ impl From<ServiceError> for ApiError {
             ServiceError::Validation(errors) => Self::Validation(errors),
             ServiceError::InvalidClient => Self::InvalidClient,
             ServiceError::Busy => Self::Timeout,
-            ServiceError::Rejected(msg) | ServiceError::Internal(msg) => Self::Internal(msg),
+            ServiceError::Rejected(reason) => Self::Rejected(reason),
+            ServiceError::Internal(cause) => Self::Internal(cause),
         }
     }
 }
 
 impl ApiError {
+    /// A 500 for a broken invariant, described by `message`.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Internal(message.into().into())
+    }
+
+    /// A 500 for `source`, which failed while doing `what`.
+    pub fn failed(what: &'static str, source: impl Into<BoxError>) -> Self {
+        Self::Internal(Box::new(Failed {
+            what,
+            source: source.into(),
+        }))
+    }
+
     /// One invalid field of a request body.
     pub fn invalid_field(field: &'static str, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::authorization(field, "invalid").with_message(message)])
@@ -92,7 +111,7 @@ impl ApiError {
             Self::LockedOut | Self::TokenNotAllowed | Self::RateLimited(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Validation(_) | Self::InvalidClient => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::InvalidClient | Self::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -116,10 +135,47 @@ struct ErrorItem<'a> {
     message: Option<&'a str>,
 }
 
+/// Something that failed while doing `what` (a cause with its context).
+#[derive(Debug)]
+struct Failed {
+    what: &'static str,
+    source: BoxError,
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.what)
+    }
+}
+
+impl Error for Failed {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        Some(&*self.source)
+    }
+}
+
 /// Why an answer is a 500, carried in the response's extensions to the request log, which logs
-/// it at `error` with the request's id, method and path.
+/// it at `error` with the request's id, method and route. It displays as the whole chain of
+/// causes, `outer: inner: innermost`; a cause whose text already ends with its source's (a
+/// `{0}` in its message) is not repeated.
 #[derive(Debug, Clone)]
-pub struct InternalCause(pub std::sync::Arc<str>);
+pub struct InternalCause(pub Arc<dyn Error + Send + Sync>);
+
+impl std::fmt::Display for InternalCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut text = self.0.to_string();
+        let mut next = self.0.source();
+        while let Some(cause) = next {
+            let inner = cause.to_string();
+            if !text.ends_with(&inner) {
+                text.push_str(": ");
+                text.push_str(&inner);
+            }
+            next = cause.source();
+        }
+        f.write_str(&text)
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -148,8 +204,9 @@ impl IntoResponse for ApiError {
             Self::PayloadTooLarge => ("Payload too large", DOCS),
             Self::Validation(_) => ("Validation Failed", AUTHORIZATIONS_DOCS),
             Self::InvalidClient => ("Invalid OAuth application client_id or secret.", APPS_DOCS),
+            Self::Rejected(reason) => (reason.as_str(), DOCS),
             Self::Timeout => ("Server Error", DOCS),
-            // The cause goes to the request log (`crate::edge`), never to the client.
+            // The cause goes to the request log (`crate::middleware::request_log`), never to the client.
             Self::Internal(_) => ("Server Error", DOCS),
         };
         let errors = match &self {
@@ -181,8 +238,43 @@ impl IntoResponse for ApiError {
                 .insert("x-github-otp", HeaderValue::from_static("required; app"));
         }
         if let Self::Internal(cause) = self {
-            response.extensions_mut().insert(InternalCause(cause.into()));
+            response.extensions_mut().insert(InternalCause(Arc::from(cause)));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grantd_core::store::StoreError;
+
+    fn logged_cause(error: ApiError) -> String {
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        response
+            .extensions()
+            .get::<InternalCause>()
+            .expect("a cause")
+            .to_string()
+    }
+
+    #[test]
+    fn a_store_failure_reaches_the_log_with_its_whole_chain_once() {
+        let disk = std::io::Error::other("disk I/O error");
+        let from_store = ApiError::from(ServiceError::from(StoreError::backend(disk)));
+        assert_eq!(logged_cause(from_store), "database error: disk I/O error");
+        let inner = ApiError::failed("outer", "inner");
+        let ApiError::Internal(inner) = inner else {
+            panic!("a 500")
+        };
+        let nested = ApiError::failed("cannot buffer a response", inner);
+        assert_eq!(logged_cause(nested), "cannot buffer a response: outer: inner");
+    }
+
+    #[test]
+    fn a_refusal_is_a_client_error_not_a_server_error() {
+        let refused = ApiError::from(ServiceError::Rejected("the login \"x\" is taken".into()));
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 }

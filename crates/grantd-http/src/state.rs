@@ -1,7 +1,7 @@
 //! The state every handler shares: the services, the HTTP configuration and the rate limiter.
 
-use crate::gate::ENTERPRISE_PREFIX;
-use crate::ratelimit::{RateLimiter, RateLimits};
+use crate::middleware::rate_limit::{RateLimiter, RateLimits};
+use crate::urls::ENTERPRISE_PREFIX;
 use crate::views::Bases;
 use grantd_core::service::Services;
 use std::sync::Arc;

@@ -16,7 +16,7 @@
 //! at once, after whatever was batched before it, so lines keep their order. The batch is written
 //! when the server stops; a crash loses at most the last 200 ms of request lines.
 
-use grantd_http::edge::ACCESS_TARGET;
+use grantd_http::ACCESS_TARGET;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;

@@ -8,16 +8,9 @@
 
 use super::authorizations::is_web_url;
 use super::{non_blank, ServiceError, ServiceResult, Services};
-use crate::model::{App, Authorization, ClientId, NewApp, User};
+use crate::model::{App, AppId, Authorization, ClientId, NewApp, User};
 use crate::secret::{generate_client_id, ClientSecret, Token, TokenKind};
 use crate::store::{Conflict, StoreError};
-
-/// An app authenticated by its client id and secret.
-#[derive(Debug, Clone)]
-pub struct AppCredentials {
-    /// The app.
-    pub app: App,
-}
 
 /// A token as checked or reset by its app: the authorization, its owner, and the full token.
 #[derive(Debug, Clone)]
@@ -30,66 +23,93 @@ pub struct CheckedToken {
     pub token: Token,
 }
 
+/// What a token check found: its answer, and the app whose credentials it established.
+#[derive(Debug)]
+pub struct TokenCheck {
+    /// The app named in the path, when the credentials are that app's; `None` for bad
+    /// credentials or another app's (the request counts as unauthenticated, BEHAVIOR 67).
+    pub app: Option<AppId>,
+    /// The answer: the token's authorization, or why not.
+    pub result: ServiceResult<CheckedToken>,
+}
+
+impl TokenCheck {
+    fn refused(error: ServiceError) -> Self {
+        Self {
+            app: None,
+            result: Err(error),
+        }
+    }
+}
+
 impl Services {
-    /// Authenticates an app by Basic `client_id:client_secret`, for the app named in the path.
-    /// (`_to_check`: the request only checks a token; the check reads the app again in the same
-    /// store operation as the token, see [`Services::check_token`].)
+    /// Authenticates an app by Basic `client_id:client_secret`, for the app named in the path
+    /// (every app route but a token check, which asks [`Services::check_token`]).
     pub async fn authenticate_app(
         &self,
         path_client_id: &str,
         client_id: &str,
         secret: &ClientSecret,
-        _to_check: bool,
-    ) -> ServiceResult<AppCredentials> {
+    ) -> ServiceResult<App> {
         let app = self.store.app_by_client_id(client_id).await?;
-        let app = match app {
-            Some(app) if secret.matches(&app.client_secret_digest) => app,
-            // Compare against a digest anyway so an unknown id costs the same as a wrong secret.
-            Some(_) => return Err(ServiceError::BadCredentials),
-            None => {
-                let _ = secret.matches(&[0u8; 32]);
-                return Err(ServiceError::BadCredentials);
-            }
-        };
+        let app = verify_app(app, secret)?;
         if app.client_id.0 != path_client_id {
             return Err(ServiceError::NotFound);
         }
-        Ok(AppCredentials { app })
+        Ok(app)
     }
 
-    /// Checks a token of the app (BEHAVIOR 50): the authorization with the full token and user.
-    /// The app is read again as of the token read: a replaced secret or a removed app fails.
-    pub async fn check_token(&self, app: &AppCredentials, raw: &str) -> ServiceResult<CheckedToken> {
-        let token = Token::parse(raw.trim()).ok();
+    /// Checks a token of the app named in the path (BEHAVIOR 50) with the app's Basic
+    /// credentials: one store question for both, then the rules of the module documentation.
+    /// `raw` is `None` when the request carries no token to check; its answer is then 404 once
+    /// the credentials hold (the caller may replace it with what was wrong with the request).
+    pub async fn check_token(
+        &self,
+        path_client_id: &str,
+        client_id: &str,
+        secret: &ClientSecret,
+        raw: Option<&str>,
+    ) -> TokenCheck {
+        let token = raw.and_then(|raw| Token::parse(raw.trim()).ok());
         let digest = token.as_ref().map(Token::digest);
-        let found = self
+        let found = match self
             .store
-            .app_token_check(&app.app.client_id.0, digest.as_ref(), self.clock.now())
-            .await?;
-        if !found.app.is_some_and(|current| current.same_credentials(&app.app)) {
-            return Err(ServiceError::BadCredentials);
+            .app_token_check(client_id, digest.as_ref(), self.clock.now())
+            .await
+        {
+            Ok(found) => found,
+            Err(e) => return TokenCheck::refused(e.into()),
+        };
+        let app = match verify_app(found.app, secret) {
+            Ok(app) if app.client_id.0 == path_client_id => app,
+            Ok(_) => return TokenCheck::refused(ServiceError::NotFound),
+            Err(e) => return TokenCheck::refused(e),
+        };
+        let result = match (token, found.token) {
+            (Some(token), Some((authorization, user))) if authorization.app.as_ref().map(|a| a.id) == Some(app.id) => {
+                Ok(CheckedToken {
+                    authorization,
+                    user,
+                    token,
+                })
+            }
+            _ => Err(ServiceError::NotFound),
+        };
+        TokenCheck {
+            app: Some(app.id),
+            result,
         }
-        let token = token.ok_or(ServiceError::NotFound)?;
-        let (authorization, user) = found.token.ok_or(ServiceError::NotFound)?;
-        if authorization.app.as_ref().map(|a| a.id) != Some(app.app.id) {
-            return Err(ServiceError::NotFound);
-        }
-        Ok(CheckedToken {
-            authorization,
-            user,
-            token,
-        })
     }
 
     /// Replaces a token of the app with a new one; the old one dies in the same transaction
     /// (BEHAVIOR 51).
-    pub async fn reset_token(&self, app: &AppCredentials, raw: &str) -> ServiceResult<CheckedToken> {
+    pub async fn reset_token(&self, app: &App, raw: &str) -> ServiceResult<CheckedToken> {
         let old = Token::parse(raw.trim()).map_err(|_| ServiceError::NotFound)?;
         let token = Token::generate(TokenKind::OAuth);
         let (authorization, user) = self
             .store
             .reset_token(
-                app.app.id,
+                app.id,
                 &old.digest(),
                 &token.digest(),
                 &token.last_eight(),
@@ -104,27 +124,27 @@ impl Services {
     }
 
     /// Revokes one token of the app (BEHAVIOR 52).
-    pub async fn delete_token(&self, app: &AppCredentials, raw: &str) -> ServiceResult<()> {
+    pub async fn delete_token(&self, app: &App, raw: &str) -> ServiceResult<()> {
         let token = Token::parse(raw.trim()).map_err(|_| ServiceError::NotFound)?;
         Ok(self
             .store
-            .delete_token(app.app.id, &token.digest(), self.clock.now())
+            .delete_token(app.id, &token.digest(), self.clock.now())
             .await?)
     }
 
     /// Revokes the grant the token belongs to, with every token of it (BEHAVIOR 48, 52).
-    pub async fn delete_grant_by_token(&self, app: &AppCredentials, raw: &str) -> ServiceResult<()> {
+    pub async fn delete_grant_by_token(&self, app: &App, raw: &str) -> ServiceResult<()> {
         let token = Token::parse(raw.trim()).map_err(|_| ServiceError::NotFound)?;
         Ok(self
             .store
-            .delete_grant_by_token(app.app.id, &token.digest(), self.clock.now())
+            .delete_grant_by_token(app.id, &token.digest(), self.clock.now())
             .await?)
     }
 
     /// Revokes every token of the app (github3.py's `DELETE /applications/{client_id}/tokens`,
     /// BEHAVIOR 54).
-    pub async fn revoke_all_tokens(&self, app: &AppCredentials) -> ServiceResult<u64> {
-        Ok(self.store.delete_app_tokens(app.app.id).await?)
+    pub async fn revoke_all_tokens(&self, app: &App) -> ServiceResult<u64> {
+        Ok(self.store.delete_app_tokens(app.id).await?)
     }
 
     /// Registers an OAuth app; returns it with its client secret, shown only this once.
@@ -165,7 +185,7 @@ impl Services {
                 Ok(app) => return Ok((app, secret)),
             }
         }
-        Err(ServiceError::Internal("client id collided repeatedly".into()))
+        Err(ServiceError::internal("client id collided repeatedly"))
     }
 
     /// Every app.
@@ -195,5 +215,19 @@ impl Services {
             .app_by_client_id(client_id)
             .await?
             .ok_or_else(|| ServiceError::Rejected(format!("no app has the client id {client_id:?}")))
+    }
+}
+
+/// The app if `secret` is its client secret, else `Bad credentials`. Compared in constant time,
+/// and against a digest even when there is no app, so an unknown id costs what a wrong secret
+/// costs.
+fn verify_app(app: Option<App>, secret: &ClientSecret) -> ServiceResult<App> {
+    match app {
+        Some(app) if secret.matches(&app.client_secret_digest) => Ok(app),
+        Some(_) => Err(ServiceError::BadCredentials),
+        None => {
+            let _ = secret.matches(&[0u8; 32]);
+            Err(ServiceError::BadCredentials)
+        }
     }
 }

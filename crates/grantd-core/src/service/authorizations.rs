@@ -104,8 +104,7 @@ impl Services {
         let (authorization, token) = self
             .insert(user, app, scopes, note, note_url, fingerprint, false)
             .await?;
-        let token =
-            token.ok_or_else(|| ServiceError::Internal("a created authorization came without its token".into()))?;
+        let token = token.ok_or_else(|| ServiceError::internal("a created authorization came without its token"))?;
         Ok((authorization, token))
     }
 
@@ -181,7 +180,7 @@ impl Services {
                 other => return other.map_err(Into::into),
             }
         }
-        Err(ServiceError::Internal("token digest collided repeatedly".into()))
+        Err(ServiceError::internal("token digest collided repeatedly"))
     }
 
     /// The user's authorizations, optionally only those of the app `client_id` (BEHAVIOR 43).
@@ -306,7 +305,7 @@ fn conflict_error(c: Conflict) -> ServiceError {
         Conflict::Note => "description",
         Conflict::Fingerprint => "fingerprint",
         Conflict::Login | Conflict::ClientId | Conflict::Token | Conflict::NotEmpty => {
-            return ServiceError::Internal(format!("unexpected conflict {c:?}"));
+            return ServiceError::internal(format!("unexpected conflict {c:?}"));
         }
     };
     ServiceError::field(FieldError::authorization(field, "already_exists"))

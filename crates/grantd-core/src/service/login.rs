@@ -55,7 +55,7 @@ impl Services {
             let seed = TotpSecret::from_bytes(
                 self.master_key
                     .open(sealed)
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
+                    .map_err(|e| ServiceError::Internal(Box::new(e)))?,
             );
             let fresh = match seed.check(code, now.unix_timestamp()) {
                 TotpCheck::Valid { step } => self.store.accept_totp_step(user.id, step).await?,

@@ -7,7 +7,7 @@ mod grants;
 mod login;
 mod users;
 
-pub use apps::{AppCredentials, CheckedToken};
+pub use apps::{CheckedToken, TokenCheck};
 pub use authorizations::{CreateAuthorization, GetOrCreate, UpdateAuthorization};
 pub use login::LoginOutcome;
 pub use users::EnabledTwoFactor;
@@ -77,27 +77,39 @@ pub enum ServiceError {
     /// App credentials in a request body are wrong (422, BEHAVIOR 26).
     #[error("invalid OAuth application client_id or secret")]
     InvalidClient,
-    /// An administrative request that cannot be carried out, with the reason (CLI).
+    /// An administrative request that cannot be carried out, with the reason. Only the admin
+    /// operations (`add_user`, `add_app`, password and login rules, an unknown login or client
+    /// id given to the CLI) refuse this way; no HTTP request reaches one today.
     #[error("{0}")]
     Rejected(String),
     /// Too many password checks are waiting already (503, like a timeout).
     #[error("too many password checks in progress")]
     Busy,
-    /// A failure of the server itself; logged, never shown to a client.
+    /// A failure of the server itself, with its cause (and the cause's own causes, for the
+    /// log); never shown to a client.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] BoxError),
 }
+
+/// Any error, boxed; the cause of [`ServiceError::Internal`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Self::NotFound,
-            other => Self::Internal(other.to_string()),
+            other => Self::Internal(Box::new(other)),
         }
     }
 }
 
 impl ServiceError {
+    /// A failure of the server itself, described by `message` (a broken invariant rather than
+    /// an error of a library).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Internal(message.into().into())
+    }
+
     /// A single field error.
     pub fn field(error: FieldError) -> Self {
         Self::Validation(vec![error])

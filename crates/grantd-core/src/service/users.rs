@@ -105,7 +105,7 @@ impl Services {
         self.passwords
             .hash(password)
             .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))
+            .map_err(|e| ServiceError::Internal(Box::new(e)))
     }
 }
 

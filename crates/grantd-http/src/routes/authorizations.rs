@@ -87,7 +87,7 @@ pub async fn get_or_create_with_fingerprint(
 
 async fn get_or_create_with(
     state: AppState,
-    auth: crate::auth::AuthUser,
+    auth: crate::identity::AuthUser,
     bases: Bases,
     client_id: String,
     fingerprint: Option<String>,

@@ -407,6 +407,60 @@ async fn a_replaced_secret_or_a_removed_app_is_refused_at_once() {
     }
 }
 
+/// A token check counts towards its app's limit when its credentials hold, towards the client's
+/// address when they do not, or are another app's (BEHAVIOR 67-69).
+async fn token_checks_are_rate_limited_by_app_or_by_address() {
+    let server = TestServer::start_with(Options {
+        rate_limits: grantd_http::RateLimits {
+            authenticated: 2,
+            anonymous: 1,
+        },
+        ..Options::default()
+    })
+    .await;
+    server.add_user("alice").await;
+    let (client_id, secret) = server.add_app("App").await;
+    let (other_id, other_secret) = server.add_app("Other").await;
+    let api = server.root();
+    let token = api
+        .create_app_token("alice", &client_id, &secret, "fp", &["repo"])
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let check = |auth: Auth| {
+        api.post(&format!("/applications/{client_id}/token"))
+            .auth(auth)
+            .json(json!({"access_token": token}))
+    };
+    for used in 1..=2 {
+        let resp = check(basic(&client_id, &secret)).send().await;
+        resp.expect(200);
+        assert_eq!(resp.header("x-ratelimit-limit"), Some("2"));
+        assert_eq!(resp.header("x-ratelimit-used"), Some(used.to_string().as_str()));
+    }
+    let over = check(basic(&client_id, &secret)).send().await;
+    over.expect(403);
+    assert_eq!(over.message(), "API rate limit exceeded for this application.");
+    let legacy = api
+        .get(&format!("/applications/{client_id}/tokens/{token}"))
+        .auth(basic(&client_id, &secret))
+        .send()
+        .await;
+    legacy.expect(403);
+
+    let elsewhere = check(basic(&other_id, &other_secret)).send().await;
+    elsewhere.expect(404);
+    assert_eq!(elsewhere.header("x-ratelimit-limit"), Some("1"));
+    let bad = check(basic(&client_id, "wrong")).send().await;
+    bad.expect(403);
+    assert!(
+        bad.message().starts_with("API rate limit exceeded for 127.0.0.1."),
+        "{}",
+        bad.message()
+    );
+}
+
 store_tests!(
     check_token_returns_the_authorization_with_token_and_user,
     check_token_of_unknown_malformed_or_other_apps_token_is_404,
@@ -418,4 +472,5 @@ store_tests!(
     github3py_revoke_all_tokens_of_the_app,
     check_token_never_counts_towards_lock_out,
     a_replaced_secret_or_a_removed_app_is_refused_at_once,
+    token_checks_are_rate_limited_by_app_or_by_address,
 );

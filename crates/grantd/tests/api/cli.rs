@@ -321,16 +321,16 @@ async fn copy_moves_everything_to_an_empty_database() {
         (owner.login.as_str(), authz.scopes.as_slice()),
         ("alice", &["repo".to_owned()][..])
     );
-    let creds = target
-        .authenticate_app(
+    let check = target
+        .check_token(
             &app.client_id.0,
             &app.client_id.0,
             &ClientSecret::from_client(secret.expose()),
-            true,
+            Some(app_token.expose()),
         )
-        .await
-        .unwrap();
-    target.check_token(&creds, app_token.expose()).await.unwrap();
+        .await;
+    assert_eq!(check.app, Some(app.id));
+    check.result.unwrap();
     let grants = target
         .list_grants(&alice, None, grantd_core::model::PageRequest::default())
         .await

@@ -1,19 +1,23 @@
-//! The two services every request passes through, written as plain tower services:
-//! - [`Edge`], outermost: gives the request its id (`X-GitHub-Request-Id`), answers a CORS
-//!   preflight with 204 (BEHAVIOR 74) and writes the request log;
-//! - [`Gated`], innermost: runs [`gate::gate`](crate::gate::gate) in front of the routes.
+//! Step 1, outermost: [`Edge`] gives the request its id (`X-GitHub-Request-Id`) and writes its
+//! line in the access log when the answer leaves; it also turns CORS's preflight answer into
+//! GitHub's 204 ([`super::cors::preflight_answered`]).
 //!
-//! Between them sits tower-http's CORS layer. They are services of their own, composed once,
-//! rather than `Router::layer` and `middleware::from_fn` layers: axum clones a route's whole
-//! layer stack for every request and `from_fn` boxes its inner service for every call, which
-//! together cost about a tenth of a token check.
+//! [`Edge`], CORS and [`super::Gated`] are services of their own, composed once, rather than
+//! `Router::layer` and `middleware::from_fn` layers: axum clones a route's whole layer stack for
+//! every request and `from_fn` boxes its inner service for every call, which together cost about
+//! a tenth of a token check.
+//!
+//! The log names the request's route by its template ([`crate::urls::route_for_log`]), never
+//! the path: a template holds no secret, and for a path no route matches, every segment that
+//! could hold a token is replaced. The route is classified again here, from the path as
+//! received, rather than carried out of the gate: a match over a few segments costs less than
+//! an extension.
 
 use crate::error::InternalCause;
-use crate::state::AppState;
+use crate::urls::route_for_log;
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, Uri};
 use axum::response::Response;
-use axum::Router;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -24,7 +28,8 @@ use tower::Service;
 /// The header carrying each request's id, as GitHub names it.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-github-request-id");
 
-/// The target of the request log's events (one a request).
+/// The target of the request log's events, one a request: `info` with the fields `id`,
+/// `method`, `route`, `status` and `latency_us`; `error` with `cause` too for a 500.
 pub const ACCESS_TARGET: &str = "grantd::access";
 
 /// A boxed response future that cannot fail.
@@ -66,42 +71,29 @@ where
         let answer = self.inner.call(req);
         Box::pin(async move {
             let Ok(mut response) = answer.await;
-            // The CORS layer answers a preflight with 200; GitHub with 204 (BEHAVIOR 74).
-            if method == Method::OPTIONS
-                && response.status() == StatusCode::OK
-                && response.headers().contains_key("access-control-allow-methods")
-            {
-                *response.status_mut() = StatusCode::NO_CONTENT;
-            }
-            log(&id, &method, uri.path(), &response, start);
+            super::cors::preflight_answered(&method, &mut response);
+            log(&id, &method, &uri, &response, start);
             response.headers_mut().insert(REQUEST_ID_HEADER, id);
             Ok(response)
         })
     }
 }
 
-/// The request log: one `info` line per request when it is answered, with the request id, method,
-/// path (tokens redacted), status and latency; a 500 is logged at `error` with its cause instead
-/// (whatever the level, so an `error` filter still shows failures).
+/// The request log: one `info` line per request when it is answered; a 500 is logged at `error`
+/// with its cause and the cause's causes instead (whatever the level, so an `error` filter still
+/// shows failures).
 ///
 /// One event and no span: tower-http's `TraceLayer` (a span of formatted fields, then an event)
 /// cost about a fifth of a token check's CPU time, and a per-request span alone about a seventh.
-fn log(id: &HeaderValue, method: &Method, path: &str, response: &Response, start: Instant) {
+fn log(id: &HeaderValue, method: &Method, uri: &Uri, response: &Response, start: Instant) {
     let id = id.to_str().unwrap_or("");
     let status = response.status().as_u16();
-    let path = || crate::redact_path(path);
-    if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>() {
-        tracing::error!(target: ACCESS_TARGET, id, %method, path = path(), status, %cause, "request failed");
+    let route = route_for_log(uri.path());
+    let latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    if let Some(cause) = response.extensions().get::<InternalCause>() {
+        tracing::error!(target: ACCESS_TARGET, id, %method, %route, status, latency_us, %cause, "request failed");
     } else {
-        tracing::info!(
-            target: ACCESS_TARGET,
-            id,
-            %method,
-            path = path(),
-            status,
-            latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
-            "request"
-        );
+        tracing::info!(target: ACCESS_TARGET, id, %method, %route, status, latency_us, "request");
     }
 }
 
@@ -124,37 +116,6 @@ fn request_id() -> HeaderValue {
         *digit = b"0123456789ABCDEF"[((bits >> (60 - 4 * i)) & 0xF) as usize];
     }
     HeaderValue::from_bytes(&hex).unwrap_or(HeaderValue::from_static("0000000000000000"))
-}
-
-/// The innermost service: the gate in front of the routes.
-#[derive(Clone)]
-pub struct Gated {
-    state: AppState,
-    routes: Router,
-}
-
-impl Gated {
-    /// `routes` behind the gate.
-    pub const fn new(state: AppState, routes: Router) -> Self {
-        Self { state, routes }
-    }
-}
-
-impl Service<Request> for Gated {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = ResponseFuture;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        // A `Router` is always ready.
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        let state = self.state.clone();
-        let routes = self.routes.clone();
-        Box::pin(async move { Ok(crate::gate::gate(state, req, routes).await) })
-    }
 }
 
 #[cfg(test)]
@@ -198,7 +159,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn each_request_is_one_line_with_its_id_and_a_redacted_path() {
+    async fn each_request_is_one_line_with_its_id_and_its_route_not_its_path() {
         let (id, log) = logged(
             tracing::Level::INFO,
             "/applications/abc/tokens/gho_secret",
@@ -210,18 +171,37 @@ mod tests {
             log.contains(" INFO ") && log.contains(&format!("id=\"{id}\"")) && log.contains("status=404"),
             "{log}"
         );
-        assert!(log.contains("path=\"/applications/abc/tokens/[redacted]\""), "{log}");
+        assert!(
+            log.contains("route=/applications/{client_id}/tokens/{access_token}"),
+            "{log}"
+        );
         assert!(!log.contains("gho_secret"), "{log}");
+        let (_, unknown) = logged(
+            tracing::Level::INFO,
+            "/api/v4/applications/abc/tokens/gho_secret",
+            crate::error::ApiError::NotFound,
+        )
+        .await;
+        assert!(
+            unknown.contains("route=/api/v4/applications/abc/tokens/{redacted}"),
+            "{unknown}"
+        );
+        assert!(!unknown.contains("gho_secret"), "{unknown}");
         let (_, quiet) = logged(tracing::Level::WARN, "/user", crate::error::ApiError::NotFound).await;
         assert_eq!(quiet, "", "nothing below the level");
     }
 
     #[tokio::test]
     async fn a_server_error_is_logged_with_its_cause_at_any_level() {
-        let cause = crate::error::ApiError::Internal("the disk caught fire".into());
+        let fire = std::io::Error::other("the disk caught fire");
+        let cause = crate::error::ApiError::failed("cannot read the database", fire);
         let (id, log) = logged(tracing::Level::ERROR, "/user", cause).await;
         assert_eq!(log.lines().count(), 1, "{log}");
-        assert!(log.contains("ERROR") && log.contains("the disk caught fire"), "{log}");
+        assert!(
+            log.contains("ERROR") && log.contains("cannot read the database: the disk caught fire"),
+            "{log}"
+        );
+        assert!(log.contains("route=/user"), "{log}");
         assert!(
             log.contains(&format!("id=\"{id}\"")) && log.contains("status=500"),
             "{log}"

@@ -1,53 +1,24 @@
-//! Authentication, evaluated before routing (BEHAVIOR 20): what credentials a path needs, how
-//! they are read from the `Authorization` header (BEHAVIOR 9, 14), and the identities handlers
-//! receive.
+//! Step 6, authentication, before the handler runs (BEHAVIOR 20): the credentials are read from
+//! the `Authorization` header (BEHAVIOR 9, 14) and checked as the request's [`Auth`] (from
+//! [`crate::urls`]) asks; the [`Identity`] goes to the handler.
 //!
 //! - `/authorizations*`, `/applications/grants*`: Basic login + password (+ `X-GitHub-OTP`) only
 //!   (BEHAVIOR 6); a token there is the 403 of BEHAVIOR 7, whether sent as Basic password or as
 //!   `Authorization: token …` (a decision: BEHAVIOR 7 leaves the second UNCONFIRMED).
-//! - `/applications/{client_id}/…`: the app's Basic `client_id:client_secret` (BEHAVIOR 8).
+//! - `/applications/{client_id}/…`: the app's Basic `client_id:client_secret` (BEHAVIOR 8). A
+//!   token check ([`Auth::AppWithToken`]) only reads them here: its handler checks them together
+//!   with the token, in one store read.
 //! - `/user`: `token X` / `bearer X` (any case), Basic `login:token`, Basic `token:x-oauth-basic`,
 //!   or Basic login + password (+ OTP).
 
 use crate::error::ApiError;
+use crate::identity::{AppBasic, AuthUser, Identity};
+use crate::urls::Auth;
 use base64::Engine as _;
-use grantd_core::model::{Authorization, User};
 use grantd_core::secret::ClientSecret;
-use grantd_core::service::{AppCredentials, Services};
+use grantd_core::service::Services;
 use http::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
-
-/// What a path requires.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathAuth {
-    /// Login and password.
-    Password,
-    /// The app named in the path.
-    App(String),
-    /// A token, or login and password.
-    TokenOrPassword,
-    /// Nothing.
-    Public,
-}
-
-/// Which credentials `path` (without the `/api/v3` prefix) needs.
-pub fn classify(path: &str) -> PathAuth {
-    let under = |prefix: &str| path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'));
-    if under("/authorizations") || under("/applications/grants") {
-        return PathAuth::Password;
-    }
-    if let Some(rest) = path.strip_prefix("/applications/") {
-        if let Some((client_id, _)) = rest.split_once('/') {
-            if !client_id.is_empty() {
-                return PathAuth::App(client_id.to_owned());
-            }
-        }
-    }
-    if path == "/user" {
-        return PathAuth::TokenOrPassword;
-    }
-    PathAuth::Public
-}
 
 /// Credentials read from the `Authorization` header.
 pub enum Credentials {
@@ -112,54 +83,18 @@ pub fn credentials(headers: &HeaderMap) -> Credentials {
     Credentials::Malformed
 }
 
-/// The user a request acts for, set before routing.
-#[derive(Debug, Clone)]
-pub struct AuthUser {
-    /// The user.
-    pub user: User,
-    /// The token used, if the request was token-authenticated (for `X-OAuth-Scopes`).
-    pub token: Option<Authorization>,
-}
-
-/// The app a request acts for, set before routing.
-#[derive(Debug, Clone)]
-pub struct AuthApp(pub AppCredentials);
-
-/// Who a request was authenticated as.
-#[derive(Debug, Clone)]
-pub enum Identity {
-    /// A user.
-    User(Box<AuthUser>),
-    /// An OAuth app.
-    App(AuthApp),
-    /// No one (a public path).
-    Anonymous,
-}
-
-impl Identity {
-    /// The key the rate limiter counts this identity under, if any.
-    pub fn rate_key(&self) -> Option<String> {
-        match self {
-            Self::User(u) => Some(format!("user:{}", u.user.id)),
-            Self::App(a) => Some(format!("app:{}", a.0.app.id)),
-            Self::Anonymous => None,
-        }
-    }
-}
-
-/// Authenticates a request for `path_auth`; `reads_only`: the request only reads (for an app,
-/// it checks a token, and a cached app may serve: see [`Services::authenticate_app`]).
+/// Authenticates a request that needs `auth`; `client_id`: the one in the path, for an app.
 pub async fn authenticate(
     services: &Services,
-    path_auth: &PathAuth,
+    auth: Auth,
+    client_id: &str,
     headers: &HeaderMap,
-    reads_only: bool,
 ) -> Result<Identity, ApiError> {
     let otp = headers.get("x-github-otp").and_then(|v| v.to_str().ok());
     let creds = credentials(headers);
-    match path_auth {
-        PathAuth::Public => Ok(Identity::Anonymous),
-        PathAuth::Password => match creds {
+    match auth {
+        Auth::Public => Ok(Identity::Anonymous),
+        Auth::Password => match creds {
             Credentials::Missing => Err(ApiError::RequiresAuthentication),
             Credentials::Malformed => Err(ApiError::BadCredentials),
             Credentials::Token(token) => match services.authenticate_token(token.expose_secret()).await {
@@ -168,18 +103,23 @@ pub async fn authenticate(
             },
             Credentials::Basic { user, password } => password_identity(services, &user, password, otp).await,
         },
-        PathAuth::App(path_client_id) => match creds {
+        Auth::App | Auth::AppWithToken => match creds {
             Credentials::Missing => Err(ApiError::RequiresAuthentication),
             Credentials::Malformed | Credentials::Token(_) => Err(ApiError::BadCredentials),
             Credentials::Basic { user, password } => {
                 let secret = ClientSecret::from_client(password.expose_secret());
-                let app = services
-                    .authenticate_app(path_client_id, &user, &secret, reads_only)
-                    .await?;
-                Ok(Identity::App(AuthApp(app)))
+                if auth == Auth::AppWithToken {
+                    // Checked with the token, by the handler (one store read).
+                    return Ok(Identity::AppToCheck(Box::new(AppBasic {
+                        client_id: user,
+                        secret,
+                    })));
+                }
+                let app = services.authenticate_app(client_id, &user, &secret).await?;
+                Ok(Identity::App(Box::new(app)))
             }
         },
-        PathAuth::TokenOrPassword => match creds {
+        Auth::TokenOrPassword => match creds {
             Credentials::Missing => Err(ApiError::RequiresAuthentication),
             Credentials::Malformed => Err(ApiError::BadCredentials),
             Credentials::Token(token) => token_identity(services, token.expose_secret(), None).await,
@@ -231,18 +171,6 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(http::header::AUTHORIZATION, value.parse().expect("header"));
         h
-    }
-
-    #[test]
-    fn paths_are_classified() {
-        assert_eq!(classify("/authorizations"), PathAuth::Password);
-        assert_eq!(classify("/authorizations/1"), PathAuth::Password);
-        assert_eq!(classify("/authorizationsx"), PathAuth::Public);
-        assert_eq!(classify("/applications/grants/3"), PathAuth::Password);
-        assert_eq!(classify("/applications/abc/token"), PathAuth::App("abc".into()));
-        assert_eq!(classify("/applications/abc"), PathAuth::Public);
-        assert_eq!(classify("/user"), PathAuth::TokenOrPassword);
-        assert_eq!(classify("/"), PathAuth::Public);
     }
 
     #[test]
