@@ -16,6 +16,7 @@ pub mod routes;
 pub mod state;
 pub mod views;
 
+pub use edge::ACCESS_TARGET;
 pub use edge::{Edge, Gated, REQUEST_ID_HEADER};
 pub use ratelimit::RateLimits;
 pub use state::{AppState, HttpConfig};
