@@ -13,7 +13,8 @@
 //!   idle one writes each line at once.
 //! - No line is dropped: the writer is not lossy. If standard error cannot take lines as fast as
 //!   they come and 128,000 are waiting, the threads that log wait for room.
-//! - [`LogGuard`]: when `serve` ends, every line logged before is written out.
+//! - [`LogGuard`]: when `serve` ends, every line logged before is written out (tracing-appender
+//!   gives its thread up to a second to finish, far more than a full buffer takes).
 
 pub mod access;
 

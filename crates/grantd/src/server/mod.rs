@@ -1,6 +1,6 @@
 //! What `grantd serve` (and the API tests) assemble, one concern a file: opening the store
-//! ([`store`]), wiring the services ([`services`]), and listening with graceful shutdown
-//! ([`listen`]). Everything is re-exported here, so callers write `grantd::server::open_store`.
+//! (`store.rs`), wiring the services (`services.rs`), and listening with graceful shutdown
+//! (`listen.rs`). Everything is re-exported here, so callers write `grantd::server::open_store`.
 
 mod listen;
 mod services;
