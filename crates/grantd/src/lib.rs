@@ -1,7 +1,10 @@
-//! The grantd binary's library half: opening the store, assembling the services and serving
-//! HTTP ([`server`]), and the command line ([`cli`]). The integration tests boot the server
-//! through [`server`] exactly as `grantd serve` does.
+//! The grantd binary's library half: the command line's configuration ([`cli`]) and its
+//! commands ([`commands`]), the master key ([`master_key`]), logging ([`logging`]), and opening
+//! the store, wiring the services and serving HTTP ([`server`]). The integration tests boot the
+//! server through [`server`] exactly as `grantd serve` does.
 
 pub mod cli;
-pub mod log_format;
+pub mod commands;
+pub mod logging;
+pub mod master_key;
 pub mod server;

@@ -14,8 +14,9 @@ async fn main() -> std::process::ExitCode {
     match grantd::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
+            // `{:#}`: the error with its causes, on one line.
             eprintln!("grantd: {e:#}");
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(grantd::commands::exit_code(&e))
         }
     }
 }

@@ -1,0 +1,81 @@
+//! `grantd serve`: log, open the store, wire the services and serve HTTP until SIGINT or
+//! SIGTERM.
+
+use super::{db_options, master_key, redact_url};
+use crate::cli::{Cli, ServeArgs};
+use crate::{logging, server};
+use anyhow::Context;
+use grantd_core::clock::SystemClock;
+use grantd_core::model::ScopeRegistry;
+use grantd_core::secret::PasswordPolicy;
+use grantd_core::service::ServiceConfig;
+use grantd_http::{AppState, HttpConfig, RateLimits};
+use std::sync::Arc;
+
+/// Runs `grantd serve`. Every line logged is written out before this returns.
+pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
+    let log = logging::init(&args.log_format);
+    let result = serve(cli, args).await;
+    drop(log);
+    result
+}
+
+async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
+    let key = master_key(cli)?;
+    let store = server::open_store(&cli.database_url, &db_options(cli)).await?;
+    let config = ServiceConfig {
+        scopes: ScopeRegistry::new(args.extra_scopes.iter().map(|s| s.trim().to_owned())),
+        lockout: grantd_core::store::LockoutPolicy {
+            max_failures: args.lockout_threshold.max(1),
+            ..Default::default()
+        },
+        token_lifetime: args.token_lifetime,
+        ..ServiceConfig::default()
+    };
+    let concurrency = args
+        .password_concurrency
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
+    let services = server::services(
+        store,
+        Arc::new(SystemClock),
+        key,
+        config,
+        PasswordPolicy::default(),
+        concurrency,
+    )?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let local = listener.local_addr()?;
+    let public_url = match &args.public_url {
+        Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+        None => server::default_public_url(local),
+    };
+    if services.count_users().await? == 0 {
+        tracing::warn!(
+            "the database has no user yet; create one with: printf '%s' 'PASSWORD' | grantd user add LOGIN --password-stdin --database-url {}",
+            redact_url(&cli.database_url)
+        );
+    }
+    let http = HttpConfig {
+        request_timeout: args.request_timeout,
+        max_body_bytes: args.max_body_bytes,
+        rate_limits: RateLimits {
+            authenticated: args.rate_limit,
+            anonymous: args.rate_limit_anonymous,
+        },
+        ..HttpConfig::new(&public_url)
+    };
+    tracing::info!(listen = %local, public_url = %public_url, database = %redact_url(&cli.database_url), "grantd is serving");
+    let limits = server::ConnectionLimits {
+        header_read_timeout: args.header_read_timeout,
+        shutdown_grace: args.request_timeout,
+    };
+    server::serve(
+        listener,
+        AppState::new(services, http),
+        limits,
+        server::shutdown_signal(),
+    )
+    .await
+}
