@@ -39,7 +39,7 @@ pub enum StoreError {
     #[error("not found")]
     NotFound,
     /// The database failed; the cause is for the logs, never for a client.
-    #[error("database error: {0}")]
+    #[error("database error")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 

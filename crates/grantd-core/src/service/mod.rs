@@ -87,7 +87,7 @@ pub enum ServiceError {
     Busy,
     /// A failure of the server itself, with its cause (and the cause's own causes, for the
     /// log); never shown to a client.
-    #[error("internal error: {0}")]
+    #[error("internal error")]
     Internal(#[source] BoxError),
 }
 
