@@ -18,24 +18,12 @@ use secrecy::SecretString;
 use std::io::Read;
 use std::sync::Arc;
 
-/// The exit status of a command that was refused (bad input, an unknown login or client id, a
-/// taken login, a target database that is not empty): the same as for a usage error, since the
-/// command line must change. Any other failure exits with 1.
-pub const REFUSED_EXIT_CODE: u8 = 2;
-
-/// A command refused for a reason its user can fix; the message says which.
+/// A command refused for a reason its user can fix (bad input, an unknown login or client id, a
+/// taken login, a target database that is not empty); the message says which, without the
+/// "internal error" of a failure.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct Refused(pub String);
-
-/// The exit status for a command's error: [`REFUSED_EXIT_CODE`] for a [`Refused`] one, else 1.
-pub fn exit_code(e: &anyhow::Error) -> u8 {
-    if e.is::<Refused>() {
-        REFUSED_EXIT_CODE
-    } else {
-        1
-    }
-}
 
 /// A service's error as the command line reports it: a refusal with its reason, or a failure
 /// with its cause chain intact (printed with `{:#}`).
@@ -129,25 +117,25 @@ pub(crate) fn read_password(password_stdin: bool) -> anyhow::Result<SecretString
 
 #[cfg(test)]
 mod tests {
-    use super::{exit_code, service_error, REFUSED_EXIT_CODE};
+    use super::{service_error, Refused};
     use grantd_core::service::{FieldError, ServiceError};
 
     #[test]
     fn a_refusal_is_a_command_line_error_and_a_failure_keeps_its_cause() {
         let refused = service_error(ServiceError::Rejected("the login \"a\" is taken".into()));
         assert_eq!(format!("{refused:#}"), "the login \"a\" is taken");
-        assert_eq!(exit_code(&refused), REFUSED_EXIT_CODE);
+        assert!(refused.is::<Refused>());
         let invalid = service_error(ServiceError::Validation(vec![FieldError::authorization(
             "description",
             "missing",
         )]));
         assert_eq!(format!("{invalid:#}"), "invalid input: description missing");
-        assert_eq!(exit_code(&invalid), REFUSED_EXIT_CODE);
+        assert!(invalid.is::<Refused>());
         let failed = service_error(ServiceError::Internal("the disk caught fire".into())).context("adding a user");
         assert_eq!(
             format!("{failed:#}"),
             "adding a user: internal error: the disk caught fire"
         );
-        assert_eq!(exit_code(&failed), 1);
+        assert!(!failed.is::<Refused>());
     }
 }
