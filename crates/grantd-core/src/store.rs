@@ -74,6 +74,27 @@ impl Default for LockoutPolicy {
     }
 }
 
+/// The answer to [`UserStore::begin_login_attempt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginAttempt {
+    /// Counted; the password may be checked.
+    Admitted,
+    /// The user is (now) locked: refuse without checking the password.
+    Locked,
+}
+
+/// How an admitted login attempt ended ([`UserStore::end_login_attempt`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// A wrong password, or the right one with a wrong or stale code: it stays counted.
+    Failed,
+    /// The login succeeded.
+    Succeeded,
+    /// No verdict (the password was right but the code is missing, the hash queue was full, or
+    /// an error): the attempt is given back.
+    Withdrawn,
+}
+
 /// Users and their login state.
 #[async_trait]
 pub trait UserStore: Send + Sync {
@@ -94,11 +115,31 @@ pub trait UserStore: Send + Sync {
     /// Deletes a user with every authorization and grant.
     async fn delete_user(&self, id: UserId) -> StoreResult<()>;
 
-    /// Counts a failed login; locks the user until `now + lock_seconds` when the count within the
-    /// window reaches the maximum. Returns whether the user is now locked. One atomic statement,
-    /// so concurrent failures on many instances count as one sequence.
-    async fn record_failed_login(&self, id: UserId, now: OffsetDateTime, policy: &LockoutPolicy) -> StoreResult<bool>;
-    /// Forgets counted failures after a successful login.
+    /// Counts a login attempt before its password is checked, atomically with the lock check: one
+    /// conditional statement that refuses ([`LoginAttempt::Locked`], nothing counted) while the
+    /// user is locked, and otherwise counts the attempt in the window (a new window when the old
+    /// one is over); an attempt that brings the count past `max_failures` locks the user until
+    /// `now + lock_seconds` and is refused. So concurrent attempts on many instances are admitted
+    /// at most `max_failures` times per window. `NotFound` for an unknown user.
+    async fn begin_login_attempt(
+        &self,
+        id: UserId,
+        now: OffsetDateTime,
+        policy: &LockoutPolicy,
+    ) -> StoreResult<LoginAttempt>;
+    /// Settles an admitted attempt: a failure stays counted and locks the user until
+    /// `now + lock_seconds` when the count has reached `max_failures`; a success gives back its
+    /// own attempt and one earlier failure; a withdrawn attempt (no verdict: a code still to
+    /// come, a full hash queue, an error) gives back its own. Returns whether the user is now
+    /// locked.
+    async fn end_login_attempt(
+        &self,
+        id: UserId,
+        now: OffsetDateTime,
+        policy: &LockoutPolicy,
+        outcome: AttemptOutcome,
+    ) -> StoreResult<bool>;
+    /// Forgets counted failures (an administrator's reset).
     async fn clear_failed_logins(&self, id: UserId) -> StoreResult<()>;
     /// Records that a TOTP code of `step` was accepted, unless a newer step was accepted already
     /// (then returns `false`: the code is stale). Codes of the same step stay acceptable.

@@ -15,8 +15,8 @@ macro_rules! store_impls {
             };
             use ::grantd_core::secret::TokenDigest;
             use ::grantd_core::store::{
-                AppStore, AppTokenCheck, AuthorizationStore, GrantStore, LockoutPolicy, Snapshot, SnapshotStore, Store,
-                StoreResult, UserStore,
+                AppStore, AppTokenCheck, AttemptOutcome, AuthorizationStore, GrantStore, LockoutPolicy, LoginAttempt,
+                Snapshot, SnapshotStore, Store, StoreResult, UserStore,
             };
             use ::time::OffsetDateTime;
             use $crate::{apps, authorizations as auths, grants, logins, snapshot, tokens, users, Backend};
@@ -47,13 +47,22 @@ macro_rules! store_impls {
                 async fn delete_user(&self, id: UserId) -> StoreResult<()> {
                     users::delete_user(self, id).await
                 }
-                async fn record_failed_login(
+                async fn begin_login_attempt(
                     &self,
                     id: UserId,
                     now: OffsetDateTime,
                     policy: &LockoutPolicy,
+                ) -> StoreResult<LoginAttempt> {
+                    logins::begin_login_attempt(self, id, now, policy).await
+                }
+                async fn end_login_attempt(
+                    &self,
+                    id: UserId,
+                    now: OffsetDateTime,
+                    policy: &LockoutPolicy,
+                    outcome: AttemptOutcome,
                 ) -> StoreResult<bool> {
-                    logins::record_failed_login(self, id, now, policy).await
+                    logins::end_login_attempt(self, id, now, policy, outcome).await
                 }
                 async fn clear_failed_logins(&self, id: UserId) -> StoreResult<()> {
                     logins::clear_failed_logins(self, id).await

@@ -13,7 +13,7 @@
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
@@ -58,6 +58,8 @@ pub struct PasswordHasher {
     /// Working memories of finished verifications, for the next ones.
     memories: Arc<Mutex<Vec<Vec<Block>>>>,
     dummy_hash: Arc<str>,
+    /// Verifications started, for tests and figures.
+    verifications: Arc<AtomicU64>,
 }
 
 /// Password checks that may wait or run per hash allowed at once.
@@ -111,7 +113,14 @@ impl PasswordHasher {
             concurrency,
             memories: Arc::new(Mutex::new(Vec::new())),
             dummy_hash: dummy_hash.into(),
+            verifications: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// How many verifications (of a stored or the dummy hash) this hasher and its clones have
+    /// started: what the lock-out's tests count.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     /// Hashes `password` (off the async runtime).
@@ -139,6 +148,7 @@ impl PasswordHasher {
         let Ok(_permit) = self.limit.acquire().await else {
             return Ok(false);
         };
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let memories = self.memories.clone();

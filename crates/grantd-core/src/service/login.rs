@@ -4,10 +4,16 @@
 //! password); a wrong password is `Bad credentials` with no OTP header and counts as a failure;
 //! a right password without a code asks for one (not a failure); a wrong or stale code asks again
 //! and counts as a failure, so codes cannot be guessed without limit.
+//!
+//! An attempt is counted **before** the password is checked, in one conditional statement with
+//! the lock check (`begin_login_attempt`), and refused without hashing when the user is or
+//! thereby becomes locked; so concurrent guesses, on one instance or many, get at most the
+//! policy's maximum of checks a window. Within a process, one check of a user runs at a time.
 
 use super::{ServiceError, ServiceResult, Services};
 use crate::model::User;
 use crate::secret::{Token, TotpCheck, TotpSecret};
+use crate::store::{AttemptOutcome, LoginAttempt};
 use secrecy::{ExposeSecret, SecretString};
 
 /// A successful login.
@@ -17,61 +23,86 @@ pub struct LoginOutcome {
     pub user: User,
 }
 
+/// What the password and the code of an admitted attempt showed.
+enum Verdict {
+    Success,
+    WrongPassword,
+    CodeMissing,
+    WrongCode,
+}
+
 impl Services {
     /// Logs in with a login and password, and the TOTP code when the user has two-factor on.
     pub async fn login(&self, login: &str, password: SecretString, otp: Option<&str>) -> ServiceResult<LoginOutcome> {
-        let now = self.clock.now();
         let user = self.store.user_by_login(login).await?;
-
-        // BEHAVIOR 7: a token in place of the password on the password-only endpoints.
-        if let Some(user) = &user {
-            if self.is_token_of(password.expose_secret(), user).await? {
-                return Err(ServiceError::TokenNotAllowed);
-            }
-        }
-        if let Some(until) = user.as_ref().and_then(|u| u.locked_until) {
-            if until > now {
-                return Err(ServiceError::LockedOut);
-            }
-        }
-        let matched = self
-            .passwords
-            .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
-            .await
-            .map_err(|_| ServiceError::Busy)?;
         let Some(user) = user else {
+            // Unknown login: a dummy hash is verified so the answer takes as long.
+            self.passwords
+                .verify(password, None)
+                .await
+                .map_err(|_| ServiceError::Busy)?;
             return Err(ServiceError::BadCredentials);
         };
+        // BEHAVIOR 7: a token in place of the password on the password-only endpoints.
+        if self.is_token_of(password.expose_secret(), &user).await? {
+            return Err(ServiceError::TokenNotAllowed);
+        }
+        // A lock seen already is refused without queueing for the gate or writing.
+        if user.locked_until.is_some_and(|until| until > self.clock.now()) {
+            return Err(ServiceError::LockedOut);
+        }
+        let _gate = self.login_gates.enter(user.id).await;
+        let now = self.clock.now();
+        let policy = &self.config.lockout;
+        if self.store.begin_login_attempt(user.id, now, policy).await? == LoginAttempt::Locked {
+            return Err(ServiceError::LockedOut);
+        }
+        let verdict = self.verify(&user, password, otp, now).await;
+        let outcome = match &verdict {
+            Ok(Verdict::Success) => AttemptOutcome::Succeeded,
+            Ok(Verdict::WrongPassword | Verdict::WrongCode) => AttemptOutcome::Failed,
+            Ok(Verdict::CodeMissing) | Err(_) => AttemptOutcome::Withdrawn,
+        };
+        self.store.end_login_attempt(user.id, now, policy, outcome).await?;
+        match verdict? {
+            Verdict::Success => Ok(LoginOutcome { user }),
+            Verdict::WrongPassword => Err(ServiceError::BadCredentials),
+            Verdict::CodeMissing | Verdict::WrongCode => Err(ServiceError::OtpRequired),
+        }
+    }
+
+    /// Checks the password, then the code when the user has two-factor on.
+    async fn verify(
+        &self,
+        user: &User,
+        password: SecretString,
+        otp: Option<&str>,
+        now: time::OffsetDateTime,
+    ) -> ServiceResult<Verdict> {
+        let matched = self
+            .passwords
+            .verify(password, Some(user.password_hash.clone()))
+            .await
+            .map_err(|_| ServiceError::Busy)?;
         if !matched {
-            self.store
-                .record_failed_login(user.id, now, &self.config.lockout)
-                .await?;
-            return Err(ServiceError::BadCredentials);
+            return Ok(Verdict::WrongPassword);
         }
-        if let Some(sealed) = &user.totp_sealed {
-            let Some(code) = otp.map(str::trim).filter(|c| !c.is_empty()) else {
-                return Err(ServiceError::OtpRequired);
-            };
-            let seed = TotpSecret::from_bytes(
-                self.master_key
-                    .open(sealed)
-                    .map_err(|e| ServiceError::Internal(Box::new(e)))?,
-            );
-            let fresh = match seed.check(code, now.unix_timestamp()) {
-                TotpCheck::Valid { step } => self.store.accept_totp_step(user.id, step).await?,
-                TotpCheck::Invalid => false,
-            };
-            if !fresh {
-                self.store
-                    .record_failed_login(user.id, now, &self.config.lockout)
-                    .await?;
-                return Err(ServiceError::OtpRequired);
-            }
-        }
-        if user.failed_logins > 0 {
-            self.store.clear_failed_logins(user.id).await?;
-        }
-        Ok(LoginOutcome { user })
+        let Some(sealed) = &user.totp_sealed else {
+            return Ok(Verdict::Success);
+        };
+        let Some(code) = otp.map(str::trim).filter(|c| !c.is_empty()) else {
+            return Ok(Verdict::CodeMissing);
+        };
+        let seed = TotpSecret::from_bytes(
+            self.master_key
+                .open(sealed)
+                .map_err(|e| ServiceError::Internal(Box::new(e)))?,
+        );
+        let fresh = match seed.check(code, now.unix_timestamp()) {
+            TotpCheck::Valid { step } => self.store.accept_totp_step(user.id, step).await?,
+            TotpCheck::Invalid => false,
+        };
+        Ok(if fresh { Verdict::Success } else { Verdict::WrongCode })
     }
 
     /// Whether `candidate` is a live token of `user` (no database work unless it has a token's

@@ -5,6 +5,7 @@ mod apps;
 mod authorizations;
 mod grants;
 mod login;
+mod login_gate;
 mod users;
 
 pub use apps::{CheckedToken, TokenCheck};
@@ -156,6 +157,7 @@ pub struct Services {
     passwords: PasswordHasher,
     master_key: MasterKey,
     config: ServiceConfig,
+    login_gates: Arc<login_gate::LoginGates>,
 }
 
 impl std::fmt::Debug for Services {
@@ -182,7 +184,13 @@ impl Services {
             passwords,
             master_key,
             config,
+            login_gates: Arc::default(),
         }
+    }
+
+    /// The password hasher (its counters are what the lock-out's tests observe).
+    pub fn password_hasher(&self) -> &PasswordHasher {
+        &self.passwords
     }
 
     /// The clock.

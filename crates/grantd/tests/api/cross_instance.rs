@@ -6,6 +6,8 @@ use grantd_core::secret::{MasterKey, TotpSecret};
 use grantd_test_support::postgres::{skip_loudly, test_url, Schema};
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "correct horse battery";
@@ -233,6 +235,88 @@ async fn invariants_hold_across_two_instances_on_one_database() {
             "a code older than the accepted step is refused on B"
         );
         assert_eq!(stale.headers()["x-github-otp"], "required; app");
+    }
+    drop((a, b));
+    drop(schema);
+}
+
+/// A burst of wrong passwords, and one of wrong codes with the right password, split across two
+/// instances: at most the threshold (10 by default) are checked in all, and the right credentials
+/// sent once the burst is under way are refused on either instance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_guesses_across_two_instances_gets_at_most_the_threshold_of_checks() {
+    const BURST: usize = 40;
+    const THRESHOLD: usize = 10;
+    let Some(base) = test_url() else {
+        skip_loudly("cross_instance::a_burst_of_guesses_across_two_instances_gets_at_most_the_threshold_of_checks");
+        return;
+    };
+    let schema = Schema::create_on(&base).await;
+    let db = schema.url.clone();
+    let key = MasterKey::generate().to_hex();
+    grantd(&db, &key, &["migrate"], None);
+    for login in ["dave", "erin"] {
+        grantd(&db, &key, &["user", "add", login, "--password-stdin"], Some(PASSWORD));
+    }
+    let tfa: Value =
+        serde_json::from_str(&grantd(&db, &key, &["user", "2fa", "enable", "erin", "--json"], None)).unwrap();
+    let seed = TotpSecret::from_base32(tfa["secret"].as_str().unwrap()).unwrap();
+    let a = start(&db, &key).await;
+    let b = start(&db, &key).await;
+    let urls = [a.url.clone(), b.url.clone()];
+    let http = reqwest::Client::new();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let current = seed.code_at(now);
+    let wrong_code = if current == "999999" { "999998" } else { "999999" };
+
+    for (login, wrong_password, code, right_code) in [
+        ("dave", "wrong", None, None),
+        ("erin", PASSWORD, Some(wrong_code), Some(current.as_str())),
+    ] {
+        let wrong = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..BURST)
+            .map(|i| {
+                let (http, wrong) = (http.clone(), Arc::clone(&wrong));
+                let mut req = http
+                    .get(format!("{}/authorizations", urls[i % 2]))
+                    .basic_auth(login, Some(wrong_password));
+                if let Some(code) = code {
+                    req = req.header("X-GitHub-OTP", code);
+                }
+                tokio::spawn(async move {
+                    let status = req.send().await.unwrap().status().as_u16();
+                    if status == 401 {
+                        wrong.fetch_add(1, Ordering::SeqCst);
+                    }
+                    status
+                })
+            })
+            .collect();
+        // Once the threshold of guesses has been checked and answered, the right credentials go
+        // to each instance while the rest of the burst is still being answered.
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while wrong.load(Ordering::SeqCst) < THRESHOLD && !tasks.iter().all(|t| t.is_finished()) {
+            assert!(Instant::now() < deadline, "the burst made no progress");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        for url in &urls {
+            let mut req = http
+                .get(format!("{url}/authorizations"))
+                .basic_auth(login, Some(PASSWORD));
+            if let Some(code) = right_code {
+                req = req.header("X-GitHub-OTP", code);
+            }
+            let right = req.send().await.unwrap();
+            assert_eq!(right.status(), 403, "{login}: the right credentials on {url}");
+        }
+        let mut statuses = Vec::new();
+        for task in tasks {
+            statuses.push(task.await.unwrap());
+        }
+        let checked = statuses.iter().filter(|s| **s == 401).count();
+        println!("{login}: {BURST} guesses on 2 instances, {checked} checked: {statuses:?}");
+        assert!(checked <= THRESHOLD, "{login}: {checked} guesses checked");
+        assert!(statuses.iter().all(|s| *s == 401 || *s == 403), "{statuses:?}");
     }
     drop((a, b));
     drop(schema);

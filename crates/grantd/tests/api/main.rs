@@ -26,6 +26,7 @@ mod crash_safety;
 mod cross_instance;
 mod grants;
 mod hostile;
+mod lock_out;
 mod meta;
 mod secrets;
 mod two_factor;
