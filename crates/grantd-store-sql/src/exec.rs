@@ -95,6 +95,27 @@ pub trait Driver: Send + Sync + 'static {
     async fn execute(c: &mut Self::Conn, sql: &str, args: &[Arg<'_>]) -> sqlx::Result<u64>;
 }
 
+/// `args` as a statement's arguments for `DB`, in order: the one place values are bound.
+fn arguments<'q, DB>(args: &[Arg<'q>]) -> sqlx::Result<DB::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'q [u8]>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    use sqlx::Arguments as _;
+    let mut out = DB::Arguments::<'q>::default();
+    for a in args {
+        match *a {
+            Arg::Int(v) => out.add(v),
+            Arg::Text(v) => out.add(v),
+            Arg::Bytes(v) => out.add(v),
+        }
+        .map_err(sqlx::Error::Encode)?;
+    }
+    Ok(out)
+}
+
 /// Implements [`Driver`] for a sqlx database.
 macro_rules! driver {
     ($db:ty, $conn:ty) => {
@@ -107,39 +128,22 @@ macro_rules! driver {
                 sql: &str,
                 args: &[Arg<'_>],
             ) -> sqlx::Result<Option<T>> {
-                let mut q = sqlx::query_as::<$db, T>(sql);
-                for a in args {
-                    q = match *a {
-                        Arg::Int(v) => q.bind(v),
-                        Arg::Text(v) => q.bind(v),
-                        Arg::Bytes(v) => q.bind(v),
-                    };
-                }
-                q.fetch_optional(c).await
+                sqlx::query_as_with::<$db, T, _>(sql, arguments::<$db>(args)?)
+                    .fetch_optional(c)
+                    .await
             }
 
             async fn fetch_all<T: Rows>(c: &mut Self::Conn, sql: &str, args: &[Arg<'_>]) -> sqlx::Result<Vec<T>> {
-                let mut q = sqlx::query_as::<$db, T>(sql);
-                for a in args {
-                    q = match *a {
-                        Arg::Int(v) => q.bind(v),
-                        Arg::Text(v) => q.bind(v),
-                        Arg::Bytes(v) => q.bind(v),
-                    };
-                }
-                q.fetch_all(c).await
+                sqlx::query_as_with::<$db, T, _>(sql, arguments::<$db>(args)?)
+                    .fetch_all(c)
+                    .await
             }
 
             async fn execute(c: &mut Self::Conn, sql: &str, args: &[Arg<'_>]) -> sqlx::Result<u64> {
-                let mut q = sqlx::query::<$db>(sql);
-                for a in args {
-                    q = match *a {
-                        Arg::Int(v) => q.bind(v),
-                        Arg::Text(v) => q.bind(v),
-                        Arg::Bytes(v) => q.bind(v),
-                    };
-                }
-                Ok(q.execute(c).await?.rows_affected())
+                let done = sqlx::query_with::<$db, _>(sql, arguments::<$db>(args)?)
+                    .execute(c)
+                    .await?;
+                Ok(done.rows_affected())
             }
         }
     };
