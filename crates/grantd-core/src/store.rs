@@ -83,6 +83,23 @@ pub enum LoginAttempt {
     Locked,
 }
 
+/// Whose login attempts are counted: a user, or a login no user has (by its
+/// [`login_key`](crate::model::login_key)), which is counted and locked alike so that the
+/// lock-out does not tell which logins exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginTarget<'a> {
+    /// A user.
+    User(UserId),
+    /// A login no user has, by its key.
+    Unknown(&'a str),
+}
+
+impl From<UserId> for LoginTarget<'_> {
+    fn from(id: UserId) -> Self {
+        Self::User(id)
+    }
+}
+
 /// How an admitted login attempt ended ([`UserStore::end_login_attempt`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttemptOutcome {
@@ -120,10 +137,11 @@ pub trait UserStore: Send + Sync {
     /// user is locked, and otherwise counts the attempt in the window (a new window when the old
     /// one is over); an attempt that brings the count past `max_failures` locks the user until
     /// `now + lock_seconds` and is refused. So concurrent attempts on many instances are admitted
-    /// at most `max_failures` times per window. `NotFound` for an unknown user.
+    /// at most `max_failures` times per window. A login no user has is counted in a table of its
+    /// own, made on its first attempt. `NotFound` for a user id no user has.
     async fn begin_login_attempt(
         &self,
-        id: UserId,
+        target: LoginTarget<'_>,
         now: OffsetDateTime,
         policy: &LockoutPolicy,
     ) -> StoreResult<LoginAttempt>;
@@ -134,13 +152,17 @@ pub trait UserStore: Send + Sync {
     /// locked.
     async fn end_login_attempt(
         &self,
-        id: UserId,
+        target: LoginTarget<'_>,
         now: OffsetDateTime,
         policy: &LockoutPolicy,
         outcome: AttemptOutcome,
     ) -> StoreResult<bool>;
-    /// Forgets counted failures (an administrator's reset).
-    async fn clear_failed_logins(&self, id: UserId) -> StoreResult<()>;
+    /// Forgets a user's counted failures and lifts their lock (an administrator's reset);
+    /// `NotFound` for an unknown user.
+    async fn unlock_user(&self, id: UserId) -> StoreResult<()>;
+    /// Forgets the counted attempts of unknown logins whose window and lock are both over, so
+    /// that guesses at many logins do not grow the database without bound; how many.
+    async fn purge_unknown_logins(&self, now: OffsetDateTime, policy: &LockoutPolicy) -> StoreResult<u64>;
     /// Records that a TOTP code of `step` was accepted, unless a newer step was accepted already
     /// (then returns `false`: the code is stale). Codes of the same step stay acceptable.
     async fn accept_totp_step(&self, id: UserId, step: i64) -> StoreResult<bool>;

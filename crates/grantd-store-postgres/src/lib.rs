@@ -148,6 +148,18 @@ impl PgStore {
         })
     }
 
+    /// The tables in the connection's schema that are not grantd's (before [`Self::migrate`], to
+    /// refuse a database that belongs to something else).
+    pub async fn foreign_tables(&self) -> Result<Vec<String>, OpenError> {
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| OpenError::Connect(one_line(&e)))?;
+        Ok(grantd_store_sql::foreign_tables(names))
+    }
+
     /// The underlying pool (for tools such as the benchmark seeder).
     pub fn pool(&self) -> &PgPool {
         &self.pool

@@ -16,7 +16,7 @@ macro_rules! store_impls {
             use ::grantd_core::secret::TokenDigest;
             use ::grantd_core::store::{
                 AppStore, AppTokenCheck, AttemptOutcome, AuthorizationStore, GrantStore, LockoutPolicy, LoginAttempt,
-                Snapshot, SnapshotStore, Store, StoreResult, UserStore,
+                LoginTarget, Snapshot, SnapshotStore, Store, StoreResult, UserStore,
             };
             use ::time::OffsetDateTime;
             use $crate::{apps, authorizations as auths, grants, logins, snapshot, tokens, users, Backend};
@@ -49,23 +49,26 @@ macro_rules! store_impls {
                 }
                 async fn begin_login_attempt(
                     &self,
-                    id: UserId,
+                    target: LoginTarget<'_>,
                     now: OffsetDateTime,
                     policy: &LockoutPolicy,
                 ) -> StoreResult<LoginAttempt> {
-                    logins::begin_login_attempt(self, id, now, policy).await
+                    logins::begin_login_attempt(self, target, now, policy).await
                 }
                 async fn end_login_attempt(
                     &self,
-                    id: UserId,
+                    target: LoginTarget<'_>,
                     now: OffsetDateTime,
                     policy: &LockoutPolicy,
                     outcome: AttemptOutcome,
                 ) -> StoreResult<bool> {
-                    logins::end_login_attempt(self, id, now, policy, outcome).await
+                    logins::end_login_attempt(self, target, now, policy, outcome).await
                 }
-                async fn clear_failed_logins(&self, id: UserId) -> StoreResult<()> {
-                    logins::clear_failed_logins(self, id).await
+                async fn unlock_user(&self, id: UserId) -> StoreResult<()> {
+                    logins::unlock_user(self, id).await
+                }
+                async fn purge_unknown_logins(&self, now: OffsetDateTime, policy: &LockoutPolicy) -> StoreResult<u64> {
+                    logins::purge_unknown_logins(self, now, policy).await
                 }
                 async fn accept_totp_step(&self, id: UserId, step: i64) -> StoreResult<bool> {
                     logins::accept_totp_step(self, id, step).await

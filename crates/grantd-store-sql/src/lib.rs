@@ -41,6 +41,29 @@ pub mod tokens;
 pub mod users;
 
 pub use backend::{Backend, Conn};
+
+/// The tables grantd's migrations make, and the migrations' own record. A database holding any
+/// other table belongs, at least in part, to something else: `grantd copy` refuses to write into
+/// it (see [`foreign_tables`]).
+pub const GRANTD_TABLES: [&str; 7] = [
+    "users",
+    "apps",
+    "grants",
+    "authorizations",
+    "authorization_counts",
+    "unknown_logins",
+    "_sqlx_migrations",
+];
+
+/// Of the table `names` a database holds, those that are not grantd's, sorted.
+pub fn foreign_tables(names: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut foreign: Vec<String> = names
+        .into_iter()
+        .filter(|name| !GRANTD_TABLES.contains(&name.as_str()))
+        .collect();
+    foreign.sort();
+    foreign
+}
 pub use exec::{Arg, Driver, Rows};
 
 /// For [`store_impls!`]'s expansion.

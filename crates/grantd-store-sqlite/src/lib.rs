@@ -20,6 +20,7 @@
 
 mod backend;
 mod conflicts;
+mod files;
 mod inline;
 mod reader;
 #[cfg(test)]
@@ -83,7 +84,7 @@ pub enum OpenError {
 }
 
 impl SqliteStore {
-    /// Opens (creating the file and its folder if needed) the database at `url`
+    /// Opens (creating the file and its folder if needed, private to the owner) the database at `url`
     /// (`sqlite://path/to/file.db` or `sqlite::memory:`).
     pub async fn open(url: &str, config: &SqliteConfig) -> Result<Self, OpenError> {
         let options = SqliteConnectOptions::from_str(url)
@@ -98,8 +99,12 @@ impl SqliteStore {
         let file = options.get_filename().to_path_buf();
         let in_memory = url.contains(":memory:") || url.contains("mode=memory") || file.as_os_str().is_empty();
         if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
+            files::create_private_dir(dir)
                 .map_err(|e| OpenError::Connect(format!("cannot create the folder {}: {e}", dir.display())))?;
+        }
+        if !in_memory {
+            files::create_private_file(&file)
+                .map_err(|e| OpenError::Connect(format!("cannot create {}: {e}", file.display())))?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(config.max_connections.max(1))
@@ -126,6 +131,18 @@ impl SqliteStore {
             .run(&self.pool)
             .await
             .map_err(|e| OpenError::Migrate(e.to_string()))
+    }
+
+    /// The tables in the database that are not grantd's (before [`Self::migrate`], to refuse a
+    /// database that belongs to something else).
+    pub async fn foreign_tables(&self) -> Result<Vec<String>, OpenError> {
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| OpenError::Connect(e.to_string()))?;
+        Ok(grantd_store_sql::foreign_tables(names))
     }
 
     /// The underlying pool (for tools such as the benchmark seeder).

@@ -134,6 +134,11 @@ pub enum UserCommand {
     },
     /// List users.
     List,
+    /// Lift a user's lock-out after failed logins and forget the failures counted.
+    Unlock {
+        /// Login name.
+        login: String,
+    },
     /// Change a user's password, read from standard input.
     Passwd {
         /// Login name.
@@ -199,6 +204,9 @@ pub enum AppCommand {
 /// Runs the command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     use crate::commands;
+    if !matches!(cli.command, Command::Serve(_)) {
+        crate::logging::init_for_command();
+    }
     match &cli.command {
         Command::Serve(args) => commands::serve::run(&cli, args).await,
         Command::Migrate => commands::migrate::run(&cli).await,

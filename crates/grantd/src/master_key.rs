@@ -36,7 +36,10 @@ pub fn load_master_key(database_url: &str, hex: Option<&str>, file: Option<&Path
         return Ok(MasterKey::generate());
     };
     match std::fs::read_to_string(file) {
-        Ok(text) => MasterKey::from_hex(&text).with_context(|| format!("master key file {}", file.display())),
+        Ok(text) => {
+            warn_if_readable_by_others(file);
+            MasterKey::from_hex(&text).with_context(|| format!("master key file {}", file.display()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(file),
         Err(e) => Err(e).with_context(|| format!("reading master key file {}", file.display())),
     }
@@ -47,7 +50,13 @@ pub fn load_master_key(database_url: &str, hex: Option<&str>, file: Option<&Path
 fn create(file: &Path) -> anyhow::Result<MasterKey> {
     let key = MasterKey::generate();
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
     }
     match write_private(file, &key.to_hex()) {
         Ok(()) => {
@@ -62,6 +71,26 @@ fn create(file: &Path) -> anyhow::Result<MasterKey> {
         Err(e) => Err(e).with_context(|| format!("writing master key file {}", file.display())),
     }
 }
+
+/// Warns when the key file can be read by users other than its owner: anyone who can read it can
+/// open every sealed two-factor secret in a copy of the database.
+#[cfg(unix)]
+fn warn_if_readable_by_others(file: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(file) {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                path = %file.display(),
+                mode = format_args!("{mode:04o}"),
+                "the master key file can be read by other users; make it private (chmod 600)"
+            );
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_file: &Path) {}
 
 #[cfg(unix)]
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {

@@ -8,13 +8,18 @@
 //! An attempt is counted **before** the password is checked, in one conditional statement with
 //! the lock check (`begin_login_attempt`), and refused without hashing when the user is or
 //! thereby becomes locked; so concurrent guesses, on one instance or many, get at most the
-//! policy's maximum of checks a window. Within a process, one check of a user runs at a time.
+//! policy's maximum of checks a window. Within a process, one check of a login runs at a time.
+//!
+//! A login no user has goes through the same steps against a dummy hash, and is counted and
+//! locked alike (in a table of its own), so that neither the answers, their timing nor the
+//! lock-out tell which logins exist.
 
 use super::{ServiceError, ServiceResult, Services};
-use crate::model::User;
+use crate::model::{login_key, User};
 use crate::secret::{Token, TotpCheck, TotpSecret};
-use crate::store::{AttemptOutcome, LoginAttempt};
+use crate::store::{AttemptOutcome, LoginAttempt, LoginTarget};
 use secrecy::{ExposeSecret, SecretString};
+use std::sync::atomic::Ordering;
 
 /// A successful login.
 #[derive(Debug, Clone)]
@@ -36,12 +41,7 @@ impl Services {
     pub async fn login(&self, login: &str, password: SecretString, otp: Option<&str>) -> ServiceResult<LoginOutcome> {
         let user = self.store.user_by_login(login).await?;
         let Some(user) = user else {
-            // Unknown login: a dummy hash is verified so the answer takes as long.
-            self.passwords
-                .verify(password, None)
-                .await
-                .map_err(|_| ServiceError::Busy)?;
-            return Err(ServiceError::BadCredentials);
+            return Err(self.login_unknown(login, password).await);
         };
         // BEHAVIOR 7: a token in place of the password on the password-only endpoints.
         if self.is_token_of(password.expose_secret(), &user).await? {
@@ -51,10 +51,11 @@ impl Services {
         if user.locked_until.is_some_and(|until| until > self.clock.now()) {
             return Err(ServiceError::LockedOut);
         }
-        let _gate = self.login_gates.enter(user.id).await;
+        let _gate = self.login_gates.enter(login_key(&user.login)).await;
         let now = self.clock.now();
         let policy = &self.config.lockout;
-        if self.store.begin_login_attempt(user.id, now, policy).await? == LoginAttempt::Locked {
+        let target = LoginTarget::User(user.id);
+        if self.store.begin_login_attempt(target, now, policy).await? == LoginAttempt::Locked {
             return Err(ServiceError::LockedOut);
         }
         let verdict = self.verify(&user, password, otp, now).await;
@@ -63,11 +64,58 @@ impl Services {
             Ok(Verdict::WrongPassword | Verdict::WrongCode) => AttemptOutcome::Failed,
             Ok(Verdict::CodeMissing) | Err(_) => AttemptOutcome::Withdrawn,
         };
-        self.store.end_login_attempt(user.id, now, policy, outcome).await?;
+        self.store.end_login_attempt(target, now, policy, outcome).await?;
         match verdict? {
             Verdict::Success => Ok(LoginOutcome { user }),
             Verdict::WrongPassword => Err(ServiceError::BadCredentials),
             Verdict::CodeMissing | Verdict::WrongCode => Err(ServiceError::OtpRequired),
+        }
+    }
+
+    /// A login no user has: the same steps as a user's wrong password, so that neither the
+    /// answers nor their timing tell that the login does not exist. Its attempts are counted
+    /// and locked like a user's (after the maximum, `LockedOut`), one check at a time, against
+    /// a dummy hash.
+    async fn login_unknown(&self, login: &str, password: SecretString) -> ServiceError {
+        let key = login_key(login);
+        let _gate = self.login_gates.enter(key.clone()).await;
+        let now = self.clock.now();
+        let policy = &self.config.lockout;
+        self.purge_unknown_logins(now).await;
+        let target = LoginTarget::Unknown(&key);
+        match self.store.begin_login_attempt(target, now, policy).await {
+            Ok(LoginAttempt::Admitted) => {}
+            Ok(LoginAttempt::Locked) => return ServiceError::LockedOut,
+            Err(e) => return e.into(),
+        }
+        let outcome = match self.passwords.verify(password, None).await {
+            Ok(_) => AttemptOutcome::Failed,
+            Err(_) => AttemptOutcome::Withdrawn,
+        };
+        if let Err(e) = self.store.end_login_attempt(target, now, policy, outcome).await {
+            return e.into();
+        }
+        match outcome {
+            AttemptOutcome::Withdrawn => ServiceError::Busy,
+            _ => ServiceError::BadCredentials,
+        }
+    }
+
+    /// Deletes unknown logins' counts that are over, at most once a lock-out window per process.
+    async fn purge_unknown_logins(&self, now: time::OffsetDateTime) {
+        let due = self.next_unknown_purge.load(Ordering::Relaxed);
+        let at = now.unix_timestamp();
+        let next = at + self.config.lockout.window_seconds.max(1);
+        if at < due
+            || self
+                .next_unknown_purge
+                .compare_exchange(due, next, Ordering::AcqRel, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        if let Err(e) = self.store.purge_unknown_logins(now, &self.config.lockout).await {
+            tracing::warn!(error = %e, "cannot delete the counts of unknown logins that are over");
         }
     }
 

@@ -1,9 +1,8 @@
-//! One password check at a time per user in this process: a keyed async lock whose entries go
-//! away when no request holds or waits for them, so its memory stays bounded by the users being
-//! logged in to at the moment. Across instances the database's counted attempt is the bound;
+//! One password check at a time per login (by its lower-case key, known or not) in this
+//! process: a keyed async lock whose entries go away when no request holds or waits for them, so
+//! its memory stays bounded by the logins being tried at the moment. Across instances the database's counted attempt is the bound;
 //! this gate keeps one process from running many checks for one user at once.
 
-use crate::model::UserId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::OwnedMutexGuard;
@@ -20,7 +19,7 @@ pub(super) struct LoginGates {
 #[derive(Debug, Default)]
 struct Gates {
     /// A gate per user; an entry whose gate nobody holds any more is dead.
-    by_user: HashMap<UserId, Weak<tokio::sync::Mutex<()>>>,
+    by_user: HashMap<String, Weak<tokio::sync::Mutex<()>>>,
     /// The number of entries at which dead ones are swept next.
     sweep_at: usize,
 }
@@ -32,8 +31,8 @@ pub(super) struct Held {
 }
 
 impl LoginGates {
-    /// Waits until no other check of `user` runs in this process, and holds its gate.
-    pub(super) async fn enter(&self, user: UserId) -> Held {
+    /// Waits until no other check of the login `user` runs in this process, and holds its gate.
+    pub(super) async fn enter(&self, user: String) -> Held {
         let gate = self.gate_of(user);
         Held {
             _guard: gate.lock_owned().await,
@@ -43,7 +42,7 @@ impl LoginGates {
     /// The gate of `user`, made if nobody holds one. Dead entries are swept whenever the map has
     /// doubled since the last sweep, so each call costs O(1) amortised and the map holds at most
     /// about twice the gates in use.
-    fn gate_of(&self, user: UserId) -> Arc<tokio::sync::Mutex<()>> {
+    fn gate_of(&self, user: String) -> Arc<tokio::sync::Mutex<()>> {
         let mut gates = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(gate) = gates.by_user.get(&user).and_then(Weak::upgrade) {
             return gate;
@@ -72,12 +71,12 @@ mod tests {
     #[tokio::test]
     async fn a_second_check_of_one_user_waits_for_the_first() {
         let gates = Arc::new(LoginGates::default());
-        let first = gates.enter(UserId(1)).await;
-        let other_user = tokio::time::timeout(Duration::from_secs(5), gates.enter(UserId(2))).await;
+        let first = gates.enter("one".to_owned()).await;
+        let other_user = tokio::time::timeout(Duration::from_secs(5), gates.enter("two".to_owned())).await;
         assert!(other_user.is_ok(), "other users do not wait");
         let waiting = tokio::spawn({
             let gates = Arc::clone(&gates);
-            async move { gates.enter(UserId(1)).await }
+            async move { gates.enter("one".to_owned()).await }
         });
         tokio::task::yield_now().await;
         assert!(!waiting.is_finished());
@@ -93,12 +92,12 @@ mod tests {
     async fn unused_gates_go_away() {
         let gates = LoginGates::default();
         for id in 0..10_000 {
-            drop(gates.enter(UserId(id)).await);
+            drop(gates.enter(id.to_string()).await);
         }
         assert!(gates.len() <= 2 * MIN_SWEEP, "{} entries kept", gates.len());
         let held: Vec<_> = futures_held(&gates, 200).await;
         for id in 10_000..20_000 {
-            drop(gates.enter(UserId(id)).await);
+            drop(gates.enter(id.to_string()).await);
         }
         assert!(
             gates.len() <= 2 * (held.len() + MIN_SWEEP),
@@ -110,7 +109,7 @@ mod tests {
     async fn futures_held(gates: &LoginGates, n: i64) -> Vec<Held> {
         let mut held = Vec::new();
         for id in 0..n {
-            held.push(gates.enter(UserId(100_000 + id)).await);
+            held.push(gates.enter((100_000 + id).to_string()).await);
         }
         held
     }

@@ -3,6 +3,7 @@
 
 mod apps;
 mod authorizations;
+mod credentials;
 mod grants;
 mod login;
 mod login_gate;
@@ -10,6 +11,7 @@ mod users;
 
 pub use apps::{CheckedToken, TokenCheck};
 pub use authorizations::{CreateAuthorization, GetOrCreate, UpdateAuthorization};
+pub use credentials::MAX_CREDENTIALS;
 pub use login::LoginOutcome;
 pub use users::EnabledTwoFactor;
 
@@ -158,6 +160,8 @@ pub struct Services {
     master_key: MasterKey,
     config: ServiceConfig,
     login_gates: Arc<login_gate::LoginGates>,
+    /// When this process next deletes unknown logins' counts that are over (Unix seconds).
+    next_unknown_purge: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for Services {
@@ -185,6 +189,7 @@ impl Services {
             master_key,
             config,
             login_gates: Arc::default(),
+            next_unknown_purge: Arc::default(),
         }
     }
 

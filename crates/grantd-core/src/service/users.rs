@@ -77,6 +77,15 @@ impl Services {
         Ok(user)
     }
 
+    /// Lifts a user's lock-out and forgets their counted failures (`grantd user unlock`): the
+    /// way back for an owner whose login others locked. Returns the user as they were, so the
+    /// caller can tell whether a lock was in force.
+    pub async fn unlock_user(&self, login: &str) -> ServiceResult<User> {
+        let user = self.require_user(login).await?;
+        self.store.unlock_user(user.id).await?;
+        Ok(user)
+    }
+
     /// Turns two-factor on with a new seed (replacing any earlier one).
     pub async fn enable_two_factor(&self, login: &str) -> ServiceResult<EnabledTwoFactor> {
         let user = self.require_user(login).await?;

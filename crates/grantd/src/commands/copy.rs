@@ -1,4 +1,5 @@
-//! `grantd copy --to URL`: copy everything into another, empty database.
+//! `grantd copy --to URL`: copy everything into another, empty database of grantd's own (one
+//! holding tables that are not grantd's is refused before anything is written to it).
 
 use super::{db_options, redact_url, say, Refused};
 use crate::cli::Cli;
@@ -13,6 +14,17 @@ pub async fn run(cli: &Cli, to: &str) -> anyhow::Result<()> {
         return Err(Refused("--to names the database being copied".to_owned()).into());
     }
     let source = server::open_full_store(&cli.database_url, &db_options(cli)).await?;
+    // Checked before the target is migrated, so a database that belongs to something else is
+    // left exactly as it was.
+    let foreign = server::foreign_tables(to, &db_options(cli)).await?;
+    if !foreign.is_empty() {
+        return Err(Refused(format!(
+            "the target database {} holds tables that are not grantd's ({}); copy only into a database of its own",
+            redact_url(to),
+            foreign.join(", ")
+        ))
+        .into());
+    }
     let target = server::open_full_store(to, &db_options(cli)).await?;
     let snapshot = source.export().await.context("reading the source database")?;
     target.import(&snapshot).await.map_err(|e| match e {

@@ -1,5 +1,5 @@
-//! `grantd user …`: add, list, change the password of and remove users; turn two-factor on
-//! and off.
+//! `grantd user …`: add, list, change the password of, unlock and remove users; turn two-factor
+//! on and off.
 
 use super::{admin_services, read_password, say, service_error};
 use crate::cli::{Cli, TwoFactorCommand, UserCommand};
@@ -46,6 +46,18 @@ pub async fn run(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<()> {
                 &format!("changed the password of {}", user.login),
                 json!({"login": user.login}),
             );
+        }
+        UserCommand::Unlock { login } => {
+            let user = services.unlock_user(login).await.map_err(service_error)?;
+            let was_locked = user
+                .locked_until
+                .is_some_and(|until| until > time::OffsetDateTime::now_utc());
+            let text = if was_locked {
+                format!("unlocked {}", user.login)
+            } else {
+                format!("{} was not locked; counted failures are forgotten", user.login)
+            };
+            say(cli, &text, json!({"login": user.login, "was_locked": was_locked}));
         }
         UserCommand::Remove { login } => {
             let user = services.remove_user(login).await.map_err(service_error)?;

@@ -1,4 +1,4 @@
-//! Logging for `grantd serve`: tracing-subscriber's layers (text or JSON) writing to standard
+//! Logging for `grantd serve` (and, plainly, for the other commands: [`init_for_command`]): tracing-subscriber's layers (text or JSON) writing to standard
 //! error through tracing-appender's non-blocking writer, with the request log's lines in
 //! grantd's own format ([`access`]); and [`ErrorChain`], an error with its causes for a log
 //! field.
@@ -64,6 +64,25 @@ pub fn init(format: &str) -> LogGuard {
             .try_init()
     };
     LogGuard { _worker: guard }
+}
+
+/// Logs of an administrative command (`grantd user …`, `migrate`, `copy`): grantd's own notices
+/// and everyone's warnings to standard error, plainly and at once (no log thread), so that for
+/// example a master key readable by others is reported whatever command opened it.
+pub fn init_for_command() {
+    let targets = Targets::new()
+        .with_default(tracing::Level::WARN)
+        .with_target("grantd", tracing::Level::INFO);
+    let _ = tracing_subscriber::registry()
+        .with(targets)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .without_time()
+                .with_target(false)
+                .with_ansi(std::io::stderr().is_terminal())
+                .with_writer(std::io::stderr),
+        )
+        .try_init();
 }
 
 /// The filter `spec` (`GRANTD_LOG`) names; `info` when it is empty or not a valid filter.

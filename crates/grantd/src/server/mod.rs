@@ -8,4 +8,4 @@ mod store;
 
 pub use listen::{default_public_url, serve, shutdown_signal, ConnectionLimits};
 pub use services::services;
-pub use store::{is_postgres, open_full_store, open_store, DbOptions, FullStore, DEFAULT_DATABASE_URL};
+pub use store::{foreign_tables, is_postgres, open_full_store, open_store, DbOptions, FullStore, DEFAULT_DATABASE_URL};

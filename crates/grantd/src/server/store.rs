@@ -51,15 +51,41 @@ pub async fn open_store(url: &str, options: &DbOptions) -> anyhow::Result<Arc<dy
 
 /// [`open_store`], with the copying interface too.
 pub async fn open_full_store(url: &str, options: &DbOptions) -> anyhow::Result<Arc<dyn FullStore>> {
+    Ok(match open_unmigrated(url, options).await? {
+        Opened::Sqlite(store) => {
+            store.migrate().await?;
+            Arc::new(store)
+        }
+        Opened::Postgres(store) => {
+            store.migrate().await?;
+            Arc::new(store)
+        }
+    })
+}
+
+/// The tables in the database at `url` that are not grantd's, found without migrating it (the
+/// database is created if missing, as `serve` would).
+pub async fn foreign_tables(url: &str, options: &DbOptions) -> anyhow::Result<Vec<String>> {
+    Ok(match open_unmigrated(url, options).await? {
+        Opened::Sqlite(store) => store.foreign_tables().await?,
+        Opened::Postgres(store) => store.foreign_tables().await?,
+    })
+}
+
+/// A store opened but not yet migrated.
+enum Opened {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+async fn open_unmigrated(url: &str, options: &DbOptions) -> anyhow::Result<Opened> {
     if url.starts_with("sqlite:") {
         let config = SqliteConfig {
             max_connections: options.max_connections,
             busy_timeout: options.acquire_timeout,
             reader_cache_mib: options.sqlite_reader_cache_mib,
         };
-        let store = SqliteStore::open(url, &config).await?;
-        store.migrate().await?;
-        return Ok(Arc::new(store));
+        return Ok(Opened::Sqlite(SqliteStore::open(url, &config).await?));
     }
     if is_postgres(url) {
         let config = PgConfig {
@@ -68,9 +94,7 @@ pub async fn open_full_store(url: &str, options: &DbOptions) -> anyhow::Result<A
             connect_timeout: options.connect_timeout,
             ..PgConfig::default()
         };
-        let store = PgStore::open(url, &config).await?;
-        store.migrate().await?;
-        return Ok(Arc::new(store));
+        return Ok(Opened::Postgres(PgStore::open(url, &config).await?));
     }
     bail!("unsupported database URL {url:?}: expected sqlite://PATH or postgres://…");
 }

@@ -113,6 +113,38 @@ fn admin_commands_manage_users_and_apps() {
     assert!(!ok && err.contains("no user"), "{err}");
 }
 
+#[cfg(unix)]
+#[test]
+fn the_data_folder_and_its_files_are_private_and_a_readable_key_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let cli = Cli::new();
+    cli.ok_json(
+        &["user", "add", "alice", "--password-stdin", "--json"],
+        Some("correct horse battery\n"),
+    );
+    let data = cli.dir.path().join("data");
+    assert_eq!(mode(&data), 0o700, "the data folder");
+    for file in ["grantd.db", "grantd.db-wal", "grantd.db-shm", "master.key"] {
+        let path = data.join(file);
+        if path.exists() {
+            assert_eq!(mode(&path), 0o600, "{file}");
+        } else {
+            assert_ne!(file, "grantd.db", "the database exists");
+            assert_ne!(file, "master.key", "the key exists");
+        }
+    }
+    let (_, _, quiet) = cli.run(&["user", "list"], None);
+    assert!(!quiet.contains("master key"), "{quiet}");
+    std::fs::set_permissions(data.join("master.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (ok, _, err) = cli.run(&["user", "list"], None);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("master key file can be read by other users"),
+        "a readable key file is reported: {err}"
+    );
+}
+
 #[test]
 fn unsupported_database_urls_stop_with_a_one_line_reason() {
     let out = Command::new(env!("CARGO_BIN_EXE_grantd"))
@@ -354,4 +386,45 @@ async fn copy_moves_everything_to_an_empty_database() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds"));
 }
 
-store_tests!(copy_moves_everything_to_an_empty_database);
+/// Runs one statement on the database at `url`.
+async fn execute(url: &str, sql: &str) -> Result<(), sqlx::Error> {
+    use sqlx::Connection as _;
+    use std::str::FromStr as _;
+    if url.starts_with("sqlite:") {
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?.create_if_missing(true);
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+        sqlx::query(sql).execute(&mut conn).await?;
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await?;
+        sqlx::query(sql).execute(&mut conn).await?;
+    }
+    Ok(())
+}
+
+/// `grantd copy` will not write into a database that holds another program's tables, and leaves
+/// it as it was: no grantd table is made there.
+async fn copy_refuses_a_database_that_holds_other_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let source_url = format!("sqlite://{}", dir.path().join("source.db").display());
+    let (target_url, _target_guard) = crate::helpers::fresh_database().await;
+    execute(&target_url, "CREATE TABLE invoices (id BIGINT PRIMARY KEY)")
+        .await
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_grantd"))
+        .args(["copy", "--to", &target_url, "--database-url", &source_url])
+        .env("GRANTD_MASTER_KEY", grantd_core::secret::MasterKey::generate().to_hex())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "refused");
+    assert!(err.contains("tables that are not grantd's (invoices)"), "{err}");
+    assert!(
+        execute(&target_url, "SELECT 1 FROM users").await.is_err(),
+        "grantd's tables were not made in the target"
+    );
+}
+
+store_tests!(
+    copy_moves_everything_to_an_empty_database,
+    copy_refuses_a_database_that_holds_other_tables
+);

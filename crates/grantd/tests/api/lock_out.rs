@@ -130,7 +130,98 @@ async fn a_success_forgives_one_failure_instead_of_all() {
     assert_eq!(attempt(password("alice")).await, 403, "locked");
 }
 
-store_tests!(a_success_forgives_one_failure_instead_of_all,);
+/// A login no user has is locked after the same number of wrong passwords as a real one, so the
+/// answers do not tell which logins exist; and a burst of guesses at it gets no more checks.
+async fn unknown_logins_are_locked_like_known_ones() {
+    let server = TestServer::start_with(Options {
+        lockout_threshold: 3,
+        ..Options::default()
+    })
+    .await;
+    server.add_user("alice").await;
+    let api = server.root();
+    let answers = |login: &'static str| {
+        let api = api.clone();
+        async move {
+            let mut seen = Vec::new();
+            for _ in 0..5 {
+                let resp = api.get("/authorizations").auth(basic(login, "wrong")).send().await;
+                seen.push((resp.status, resp.message().to_owned()));
+            }
+            seen
+        }
+    };
+    let known = answers("alice").await;
+    let unknown = answers("nobody").await;
+    assert_eq!(known, unknown, "a known and an unknown login answer alike");
+    assert_eq!(unknown[3].0, 403, "{unknown:?}");
+    assert_eq!(
+        answers("NoBody").await[0].0,
+        403,
+        "the lock holds for the login in any case"
+    );
+    assert_eq!(answers("someone").await[0].0, 401, "other logins are not locked");
+}
+
+/// `grantd user unlock` lets a locked-out owner in again with the right password.
+async fn an_administrator_unlocks_a_locked_user() {
+    let server = TestServer::start_with(Options {
+        lockout_threshold: 2,
+        ..Options::default()
+    })
+    .await;
+    server.add_user("alice").await;
+    let api = server.root();
+    for _ in 0..3 {
+        api.get("/authorizations").auth(basic("alice", "wrong")).send().await;
+    }
+    api.get("/authorizations")
+        .auth(password("alice"))
+        .send()
+        .await
+        .expect(403);
+    let (ok, out, err) = crate::helpers::run_grantd(
+        &[
+            "user",
+            "unlock",
+            "alice",
+            "--json",
+            "--database-url",
+            &server.database_url,
+        ],
+        &[(
+            "GRANTD_MASTER_KEY",
+            &grantd_core::secret::MasterKey::generate().to_hex(),
+        )],
+        None,
+    );
+    assert!(ok, "{err}");
+    // (Whether it says the user was locked depends on the real clock; this server's is fixed.)
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["login"],
+        "alice"
+    );
+    api.get("/authorizations")
+        .auth(password("alice"))
+        .send()
+        .await
+        .expect(200);
+    let (ok, _, err) = crate::helpers::run_grantd(
+        &["user", "unlock", "nobody", "--database-url", &server.database_url],
+        &[(
+            "GRANTD_MASTER_KEY",
+            &grantd_core::secret::MasterKey::generate().to_hex(),
+        )],
+        None,
+    );
+    assert!(!ok && err.contains("no user has the login \"nobody\""), "{err}");
+}
+
+store_tests!(
+    a_success_forgives_one_failure_instead_of_all,
+    unknown_logins_are_locked_like_known_ones,
+    an_administrator_unlocks_a_locked_user,
+);
 store_tests!(multi_thread:
     a_burst_of_wrong_passwords_gets_at_most_the_threshold_of_checks,
     a_burst_of_wrong_codes_gets_at_most_the_threshold_of_checks,
