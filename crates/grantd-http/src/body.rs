@@ -54,15 +54,20 @@ impl JsonObject {
         }
     }
 
-    /// A list of strings; `null` or absent is `None`.
+    /// A list of strings of at most [`MAX_SCOPES`] entries; `null` or absent is `None`.
     pub fn string_list(&self, key: &'static str) -> Result<Option<Vec<String>>, ApiError> {
+        self.string_list_of_at_most(key, MAX_SCOPES)
+    }
+
+    /// A list of strings of at most `max` entries; `null` or absent is `None`.
+    pub fn string_list_of_at_most(&self, key: &'static str, max: usize) -> Result<Option<Vec<String>>, ApiError> {
         match self.0.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Array(items)) => {
-                if items.len() > MAX_SCOPES {
+                if items.len() > max {
                     return Err(ApiError::invalid_field(
                         key,
-                        format!("{key} may have at most {MAX_SCOPES} entries"),
+                        format!("{key} may have at most {max} entries"),
                     ));
                 }
                 items

@@ -38,6 +38,8 @@ pub enum ApiError {
     LockedOut,
     /// 403: a token where a password is required.
     TokenNotAllowed,
+    /// 403: credentials on an endpoint that must be called without (FLOWS 37).
+    MustNotAuthenticate,
     /// 403: rate limit exceeded, with GitHub's message.
     RateLimited(String),
     /// 404.
@@ -108,7 +110,9 @@ impl ApiError {
         match self {
             Self::ProblemsParsingJson | Self::BodyNotObject | Self::UnsupportedApiVersion(_) => StatusCode::BAD_REQUEST,
             Self::RequiresAuthentication | Self::BadCredentials | Self::OtpRequired => StatusCode::UNAUTHORIZED,
-            Self::LockedOut | Self::TokenNotAllowed | Self::RateLimited(_) => StatusCode::FORBIDDEN,
+            Self::LockedOut | Self::TokenNotAllowed | Self::MustNotAuthenticate | Self::RateLimited(_) => {
+                StatusCode::FORBIDDEN
+            }
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) | Self::InvalidClient | Self::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -196,6 +200,10 @@ impl IntoResponse for ApiError {
             ),
             Self::LockedOut => ("Maximum number of login attempts exceeded. Please try again later.", DOCS),
             Self::TokenNotAllowed => (TOKEN_NOT_ALLOWED, TOKEN_NOT_ALLOWED_DOCS),
+            Self::MustNotAuthenticate => (
+                "This endpoint must be called without authentication.",
+                "https://docs.github.com/rest/credentials/revoke#revoke-a-list-of-credentials",
+            ),
             Self::RateLimited(message) => (
                 message.as_str(),
                 "https://docs.github.com/enterprise-server@3.19/rest/overview/resources-in-the-rest-api#rate-limiting",

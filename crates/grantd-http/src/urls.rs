@@ -16,6 +16,10 @@ pub const ENTERPRISE_PREFIX: &str = "/api/v3";
 pub enum Auth {
     /// None.
     Public,
+    /// None, and on the github.com layout none may be given: credentials there are a 403
+    /// (`POST /credentials/revoke`, FLOWS 37). The Enterprise layout accepts them, unchecked:
+    /// GitHub Enterprise Server documents the call as authenticated.
+    Unauthenticated,
     /// Basic login and password (+ `X-GitHub-OTP`) only; a token is the 403 of BEHAVIOR 7.
     Password,
     /// A token (`token`/`bearer`, Basic `login:token`, Basic `token:x-oauth-basic`), or login
@@ -83,6 +87,7 @@ pub enum Endpoint {
     LegacyRevokeToken,
     RevokeAllTokens,
     LegacyRevokeGrant,
+    RevokeCredentials,
 }
 
 /// One method of a route.
@@ -128,7 +133,7 @@ const fn route(template: &'static str, operations: &'static [Operation]) -> Rout
     }
 }
 
-use Auth::{App, AppWithToken, Password, Public, TokenOrPassword};
+use Auth::{App, AppWithToken, Password, Public, TokenOrPassword, Unauthenticated};
 use Endpoint as E;
 use Verb::{Delete, Get, Patch, Post, Put};
 
@@ -207,6 +212,11 @@ pub const APP_LEGACY_GRANT: Route = Route {
         &[op(Delete, E::LegacyRevokeGrant, App)],
     )
 };
+/// Revoking leaked tokens, unauthenticated (FLOWS 37).
+pub const CREDENTIALS_REVOKE: Route = route(
+    "/credentials/revoke",
+    &[op(Post, E::RevokeCredentials, Unauthenticated)],
+);
 
 /// Every route.
 pub const ROUTES: &[Route] = &[
@@ -223,6 +233,7 @@ pub const ROUTES: &[Route] = &[
     APP_LEGACY_TOKEN,
     APP_TOKENS,
     APP_LEGACY_GRANT,
+    CREDENTIALS_REVOKE,
 ];
 
 /// Most segments a route has.
@@ -254,6 +265,7 @@ pub fn route_of(path: &str) -> Option<&'static Route> {
         ["applications", _, "tokens"] => &APP_TOKENS,
         ["applications", _, "tokens", t] if full(t) => &APP_LEGACY_TOKEN,
         ["applications", _, "grants", t] if full(t) => &APP_LEGACY_GRANT,
+        ["credentials", "revoke"] => &CREDENTIALS_REVOKE,
         _ => return None,
     };
     Some(route)

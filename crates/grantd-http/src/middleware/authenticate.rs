@@ -83,17 +83,24 @@ pub fn credentials(headers: &HeaderMap) -> Credentials {
     Credentials::Malformed
 }
 
-/// Authenticates a request that needs `auth`; `client_id`: the one in the path, for an app.
+/// Authenticates a request that needs `auth`; `client_id`: the one in the path, for an app;
+/// `enterprise`: whether the client used the Enterprise layout.
 pub async fn authenticate(
     services: &Services,
     auth: Auth,
     client_id: &str,
     headers: &HeaderMap,
+    enterprise: bool,
 ) -> Result<Identity, ApiError> {
     let otp = headers.get("x-github-otp").and_then(|v| v.to_str().ok());
     let creds = credentials(headers);
     match auth {
         Auth::Public => Ok(Identity::Anonymous),
+        Auth::Unauthenticated => match creds {
+            Credentials::Missing => Ok(Identity::Anonymous),
+            _ if enterprise => Ok(Identity::Anonymous),
+            _ => Err(ApiError::MustNotAuthenticate),
+        },
         Auth::Password => match creds {
             Credentials::Missing => Err(ApiError::RequiresAuthentication),
             Credentials::Malformed => Err(ApiError::BadCredentials),

@@ -74,7 +74,7 @@ pub async fn gate(state: AppState, mut req: Request) -> Response {
     };
     // 6, 7. Credentials, then the rate limit.
     let admitted = match version {
-        Ok(_) => admit(&state, req.headers(), classified, ip).await,
+        Ok(_) => admit(&state, req.headers(), classified, ip, enterprise).await,
         Err(e) => Err((e, None)),
     };
     let (mut response, rate, scopes) = match admitted {
@@ -112,8 +112,21 @@ type Admitted = Result<(Identity, Option<RateState>), (ApiError, Option<RateStat
 
 /// Authenticates the request (step 6) and counts it (step 7), unless it is a token check, whose
 /// credentials its handler checks (then see [`count_token_check`]).
-async fn admit(state: &AppState, headers: &HeaderMap, classified: Classified<'_>, ip: Option<IpAddr>) -> Admitted {
-    let result = authenticate::authenticate(state.services(), classified.auth, classified.client_id, headers).await;
+async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    classified: Classified<'_>,
+    ip: Option<IpAddr>,
+    enterprise: bool,
+) -> Admitted {
+    let result = authenticate::authenticate(
+        state.services(),
+        classified.auth,
+        classified.client_id,
+        headers,
+        enterprise,
+    )
+    .await;
     if let Ok(identity @ Identity::AppToCheck(_)) = result {
         return Ok((identity, None));
     }

@@ -3,6 +3,7 @@
 
 pub mod applications;
 pub mod authorizations;
+pub mod credentials;
 pub mod grants;
 pub mod meta;
 
@@ -49,6 +50,7 @@ pub fn call(endpoint: Endpoint, req: Request, state: AppState) -> Pin<Box<dyn Fu
         E::LegacyRevokeToken => apps::legacy_revoke.call(req, state),
         E::RevokeAllTokens => apps::revoke_all.call(req, state),
         E::LegacyRevokeGrant => apps::legacy_revoke_grant.call(req, state),
+        E::RevokeCredentials => credentials::revoke.call(req, state),
     }
 }
 

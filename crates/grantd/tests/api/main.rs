@@ -23,6 +23,7 @@ mod authorizations;
 mod cli;
 mod conventions;
 mod crash_safety;
+mod credentials;
 mod cross_instance;
 mod grants;
 mod hostile;
