@@ -153,6 +153,23 @@ async fn a_full_scenario_leaks_no_secret_into_logs_or_error_bodies() {
             .body(format!("{{\"note\": \"{pat_token}\"")),
     ];
     secrets.push("alice-wrong-password-123".into());
+    // Tokens where no route expects one: each segment that could hold a token is redacted.
+    let mut requests = requests;
+    for path in [
+        format!("/authorizations/{pat_token}"),
+        format!("/user/{pat_token}"),
+        format!("/api/v3/user/{pat_token}"),
+        format!("/{pat_token}"),
+        format!("/x/{pat_token}/y?q={pat_token}"),
+        format!("/applications/{client_id}/token/{pat_token}"),
+        format!("/credentials/revoke/{pat_token}"),
+        format!("/x/{}", pat_token.to_uppercase()),
+        format!("/x/{}", &pat_token[..20]),
+    ] {
+        requests.push(http.get(format!("{base}{path}")).basic_auth("alice", Some(ALICE_PASSWORD)));
+    }
+    secrets.push(pat_token.to_uppercase());
+    secrets.push(pat_token[4..20].to_owned());
     for rb in requests {
         let (status, body) = send(rb).await;
         assert!((400..500).contains(&status), "{status} {body}");
