@@ -1,17 +1,20 @@
 //! Password logins with two-factor codes and the failed-login lock-out (BEHAVIOR 13-20).
 //!
-//! Order of checks (BEHAVIOR 19): a locked-out user is refused first (403, even with the right
-//! password); a wrong password is `Bad credentials` with no OTP header and counts as a failure;
-//! a right password without a code asks for one (not a failure); a wrong or stale code asks again
-//! and counts as a failure, so codes cannot be guessed without limit.
+//! Order of checks (BEHAVIOR 19): a client address over its failed-authentication budget is
+//! refused first, before anything is looked up ([`super::failed_auth`]); a locked-out user is
+//! refused next (403, even with the right password); a wrong password is `Bad credentials` with
+//! no OTP header and counts as a failure; a right password without a code asks for one (not a
+//! failure); a wrong or stale code asks again and counts as a failure, so codes cannot be
+//! guessed without limit. Failures and refusals are logged ([`super::auth_log`]).
 //!
 //! An attempt is counted **before** the password is checked, in one conditional statement with
 //! the lock check (`begin_login_attempt`), and refused without hashing when the user is or
 //! thereby becomes locked; so concurrent guesses, on one instance or many, get at most the
 //! policy's maximum of checks a window. Within a process, one check of a user runs at a time.
 
+use super::auth_log::{self, Reason};
 use super::{ServiceError, ServiceResult, Services};
-use crate::model::User;
+use crate::model::{Source, User};
 use crate::secret::{Token, TotpCheck, TotpSecret};
 use crate::store::{AttemptOutcome, LoginAttempt};
 use secrecy::{ExposeSecret, SecretString};
@@ -31,44 +34,134 @@ enum Verdict {
     WrongCode,
 }
 
+/// How a login attempt ended, for the answer, the address's budget and the log.
+enum Attempt {
+    Success(User),
+    UnknownLogin,
+    /// A wrong password or code; `locked`: the failure locked the user out.
+    Failed {
+        reason: Reason,
+        locked: bool,
+    },
+    CodeMissing,
+    Locked,
+    TokenAsPassword,
+}
+
 impl Services {
-    /// Logs in with a login and password, and the TOTP code when the user has two-factor on.
-    pub async fn login(&self, login: &str, password: SecretString, otp: Option<&str>) -> ServiceResult<LoginOutcome> {
+    /// Logs in with a login and password, and the TOTP code when the user has two-factor on,
+    /// for a client at `source` (whose failed attempts are budgeted, [`super::failed_auth`]).
+    pub async fn login(
+        &self,
+        login: &str,
+        password: SecretString,
+        otp: Option<&str>,
+        source: Source,
+    ) -> ServiceResult<LoginOutcome> {
+        let charge = match self.failed_auth.charge(source, self.clock.now().unix_timestamp()) {
+            Ok(charge) => charge,
+            Err(over) => {
+                if over.first {
+                    let policy = &self.config.failed_auth;
+                    auth_log::over_budget(source, policy.limit, policy.window_seconds);
+                }
+                auth_log::refused(source, login, Reason::OverBudget);
+                return Err(ServiceError::LockedOut);
+            }
+        };
+        let attempt = match self.attempt(login, password, otp, source).await {
+            Ok(attempt) => attempt,
+            Err(e) => {
+                charge.forgive();
+                return Err(e);
+            }
+        };
+        match attempt {
+            Attempt::Success(user) => {
+                charge.forgive();
+                Ok(LoginOutcome { user })
+            }
+            Attempt::UnknownLogin => {
+                auth_log::refused(source, login, Reason::UnknownLogin);
+                Err(ServiceError::BadCredentials)
+            }
+            Attempt::Failed { reason, locked } => {
+                auth_log::refused(source, login, reason);
+                if locked {
+                    auth_log::locked_out(source, login, self.config.lockout.lock_seconds);
+                }
+                Err(if reason == Reason::WrongCode {
+                    ServiceError::OtpRequired
+                } else {
+                    ServiceError::BadCredentials
+                })
+            }
+            Attempt::CodeMissing => {
+                charge.forgive();
+                Err(ServiceError::OtpRequired)
+            }
+            Attempt::Locked => {
+                charge.forgive();
+                auth_log::refused(source, login, Reason::Locked);
+                Err(ServiceError::LockedOut)
+            }
+            Attempt::TokenAsPassword => {
+                charge.forgive();
+                Err(ServiceError::TokenNotAllowed)
+            }
+        }
+    }
+
+    /// One attempt: the user, the lock-out, the password and the code.
+    async fn attempt(
+        &self,
+        login: &str,
+        password: SecretString,
+        otp: Option<&str>,
+        source: Source,
+    ) -> ServiceResult<Attempt> {
         let user = self.store.user_by_login(login).await?;
         let Some(user) = user else {
             // Unknown login: a dummy hash is verified so the answer takes as long.
             self.passwords
-                .verify(password, None)
+                .verify(password, None, source.key())
                 .await
                 .map_err(|_| ServiceError::Busy)?;
-            return Err(ServiceError::BadCredentials);
+            return Ok(Attempt::UnknownLogin);
         };
         // BEHAVIOR 7: a token in place of the password on the password-only endpoints.
         if self.is_token_of(password.expose_secret(), &user).await? {
-            return Err(ServiceError::TokenNotAllowed);
+            return Ok(Attempt::TokenAsPassword);
         }
         // A lock seen already is refused without queueing for the gate or writing.
         if user.locked_until.is_some_and(|until| until > self.clock.now()) {
-            return Err(ServiceError::LockedOut);
+            return Ok(Attempt::Locked);
         }
         let _gate = self.login_gates.enter(user.id).await;
         let now = self.clock.now();
         let policy = &self.config.lockout;
         if self.store.begin_login_attempt(user.id, now, policy).await? == LoginAttempt::Locked {
-            return Err(ServiceError::LockedOut);
+            return Ok(Attempt::Locked);
         }
-        let verdict = self.verify(&user, password, otp, now).await;
+        let verdict = self.verify(&user, password, otp, now, source).await;
         let outcome = match &verdict {
             Ok(Verdict::Success) => AttemptOutcome::Succeeded,
             Ok(Verdict::WrongPassword | Verdict::WrongCode) => AttemptOutcome::Failed,
             Ok(Verdict::CodeMissing) | Err(_) => AttemptOutcome::Withdrawn,
         };
-        self.store.end_login_attempt(user.id, now, policy, outcome).await?;
-        match verdict? {
-            Verdict::Success => Ok(LoginOutcome { user }),
-            Verdict::WrongPassword => Err(ServiceError::BadCredentials),
-            Verdict::CodeMissing | Verdict::WrongCode => Err(ServiceError::OtpRequired),
-        }
+        let locked = self.store.end_login_attempt(user.id, now, policy, outcome).await?;
+        Ok(match verdict? {
+            Verdict::Success => Attempt::Success(user),
+            Verdict::WrongPassword => Attempt::Failed {
+                reason: Reason::WrongPassword,
+                locked,
+            },
+            Verdict::WrongCode => Attempt::Failed {
+                reason: Reason::WrongCode,
+                locked,
+            },
+            Verdict::CodeMissing => Attempt::CodeMissing,
+        })
     }
 
     /// Checks the password, then the code when the user has two-factor on.
@@ -78,10 +171,11 @@ impl Services {
         password: SecretString,
         otp: Option<&str>,
         now: time::OffsetDateTime,
+        source: Source,
     ) -> ServiceResult<Verdict> {
         let matched = self
             .passwords
-            .verify(password, Some(user.password_hash.clone()))
+            .verify(password, Some(user.password_hash.clone()), source.key())
             .await
             .map_err(|_| ServiceError::Busy)?;
         if !matched {
