@@ -73,7 +73,8 @@ pub(super) struct OverBudget {
     pub(super) first: bool,
 }
 
-/// An attempt charged to its address; it stays charged unless [`Charge::forgive`]n.
+/// An attempt charged to its address; it stays charged unless [`Charge::forgive`]n (so does an
+/// attempt whose request was abandoned mid-check: its hash was most likely spent).
 #[must_use = "a charge is forgiven when the attempt did not fail"]
 pub(super) struct Charge<'a> {
     budget: &'a FailedAuthBudget,
