@@ -31,7 +31,7 @@ fn main() -> anyhow::Result<()> {
             .hash(SecretString::from("a benchmark password"))
             .await
             .context("hashing")?;
-        let verify = || hasher.verify(SecretString::from("a benchmark password"), Some(stored.clone()));
+        let verify = || hasher.verify(SecretString::from("a benchmark password"), Some(stored.clone()), None);
         anyhow::ensure!(verify().await == Ok(true), "the password does not verify");
         let limit = Duration::from_secs(args.seconds.max(1));
         let start = Instant::now();

@@ -107,6 +107,11 @@ pub struct ServeArgs {
     /// Failed logins within 15 minutes that lock a user out for 15 minutes.
     #[arg(long, env = "GRANTD_LOCKOUT_THRESHOLD", default_value_t = 10)]
     pub lockout_threshold: i64,
+    /// Failed password logins (wrong password or code, unknown login) per client IP address
+    /// (IPv6: per /64) and hour, counted in this process; beyond them the address's password
+    /// logins are refused without checking the password. 0 turns it off.
+    #[arg(long, env = "GRANTD_FAILED_AUTH_LIMIT", default_value_t = grantd_core::service::FailedAuthPolicy::default().limit)]
+    pub failed_auth_limit: u32,
     /// Password hashes computed at once (default: the number of CPUs).
     #[arg(long, env = "GRANTD_PASSWORD_CONCURRENCY")]
     pub password_concurrency: Option<usize>,

@@ -5,6 +5,7 @@ mod authorization;
 mod grant;
 mod ids;
 mod scopes;
+mod source;
 mod user;
 
 pub use app::{App, AppSummary, ClientId, NewApp};
@@ -12,6 +13,7 @@ pub use authorization::{Authorization, AuthorizationUpdate, NewAuthorization, PA
 pub use grant::Grant;
 pub use ids::{AppId, AuthorizationId, GrantId, UserId};
 pub use scopes::{ScopeError, ScopeRegistry, Scopes, KNOWN_SCOPES};
+pub use source::{Source, SourceKey};
 pub use user::{login_key, NewUser, User};
 
 /// A page request: `page` counts from 1, `per_page` is already clamped (BEHAVIOR 64).

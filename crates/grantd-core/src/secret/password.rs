@@ -9,10 +9,16 @@
 //! memory per running hash, so memory stays at `concurrency` × the cost's memory however many
 //! threads the blocking pool uses (allocating 19 MiB afresh for every hash left the C allocator
 //! holding hundreds of MiB across threads).
+//!
+//! The queue is shared between clients: one client ([`SourceKey`]) may have at most
+//! [`PasswordHasher::per_source`] checks waiting or running, and is refused with [`Busy`] beyond
+//! that while other clients' checks still get in, so no single address can fill the whole queue.
 
+use crate::model::SourceKey;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use subtle::ConstantTimeEq;
@@ -53,6 +59,9 @@ pub struct PasswordHasher {
     /// Requests waiting for or holding a permit, and how many may.
     queued: Arc<AtomicUsize>,
     max_queued: usize,
+    /// Checks waiting or running per client, and how many one client may have.
+    by_source: Arc<Mutex<HashMap<SourceKey, usize>>>,
+    max_per_source: usize,
     /// Hashes that may run at once, and so working memories kept.
     concurrency: usize,
     /// Working memories of finished verifications, for the next ones.
@@ -65,6 +74,13 @@ pub struct PasswordHasher {
 /// Password checks that may wait or run per hash allowed at once.
 const QUEUED_PER_PERMIT: usize = 128;
 
+/// Password checks one client may have waiting or running per hash allowed at once, and at
+/// least [`MIN_PER_SOURCE`]: enough for one client to keep every hash busy with one more waiting
+/// each, while it holds at most a sixty-fourth of the queue.
+const PER_SOURCE_PER_PERMIT: usize = 2;
+/// The least number of checks one client may have waiting or running.
+const MIN_PER_SOURCE: usize = 8;
+
 /// Too many password checks are already waiting: the request is refused at once (503).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("too many password checks in progress")]
@@ -76,6 +92,41 @@ struct Queued(Arc<AtomicUsize>);
 impl Drop for Queued {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Counts a check against its client while it lives; the client's entry goes when its last
+/// check does, so the map holds only clients with checks in the queue.
+struct SourceSlot {
+    by_source: Arc<Mutex<HashMap<SourceKey, usize>>>,
+    key: SourceKey,
+}
+
+impl SourceSlot {
+    /// Takes one of `key`'s places, unless it holds `max` already.
+    fn take(by_source: &Arc<Mutex<HashMap<SourceKey, usize>>>, key: SourceKey, max: usize) -> Result<Self, Busy> {
+        let mut counts = by_source.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let held = counts.entry(key).or_insert(0);
+        if *held >= max {
+            return Err(Busy);
+        }
+        *held += 1;
+        Ok(Self {
+            by_source: Arc::clone(by_source),
+            key,
+        })
+    }
+}
+
+impl Drop for SourceSlot {
+    fn drop(&mut self) {
+        let mut counts = self.by_source.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(held) = counts.get_mut(&self.key) {
+            *held = held.saturating_sub(1);
+            if *held == 0 {
+                counts.remove(&self.key);
+            }
+        }
     }
 }
 
@@ -95,7 +146,8 @@ pub struct HashError(String);
 impl PasswordHasher {
     /// A hasher with `policy` allowing `concurrency` hashes at once and 128 requests per permitted
     /// hash waiting or running: with the default cost on one core that is up to about two and a
-    /// half seconds of waiting, after which a request is refused at once rather than queued.
+    /// half seconds of waiting, after which a request is refused at once rather than queued. One
+    /// client may have `max(8, 2 × concurrency)` of them.
     pub fn new(policy: PasswordPolicy, concurrency: usize) -> Result<Self, HashError> {
         let params = Params::new(policy.memory_kib, policy.iterations, policy.parallelism, None)
             .map_err(|e| HashError(e.to_string()))?;
@@ -110,6 +162,8 @@ impl PasswordHasher {
             limit: Arc::new(Semaphore::new(concurrency)),
             queued: Arc::new(AtomicUsize::new(0)),
             max_queued: concurrency.saturating_mul(QUEUED_PER_PERMIT),
+            by_source: Arc::default(),
+            max_per_source: concurrency.saturating_mul(PER_SOURCE_PER_PERMIT).max(MIN_PER_SOURCE),
             concurrency,
             memories: Arc::new(Mutex::new(Vec::new())),
             dummy_hash: dummy_hash.into(),
@@ -121,6 +175,11 @@ impl PasswordHasher {
     /// started: what the lock-out's tests count.
     pub fn verifications(&self) -> u64 {
         self.verifications.load(Ordering::Relaxed)
+    }
+
+    /// How many checks one client may have waiting or running.
+    pub fn per_source(&self) -> usize {
+        self.max_per_source
     }
 
     /// Hashes `password` (off the async runtime).
@@ -139,8 +198,16 @@ impl PasswordHasher {
 
     /// Whether `password` matches `stored`; with `stored = None` (unknown user) a dummy hash is
     /// verified so the answer takes as long, and is always `false`. [`Busy`] when too many checks
-    /// are already waiting.
-    pub async fn verify(&self, password: SecretString, stored: Option<String>) -> Result<bool, Busy> {
+    /// are already waiting, or `source` (the client, when known) has its share of them.
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        stored: Option<String>,
+        source: Option<SourceKey>,
+    ) -> Result<bool, Busy> {
+        let slot = source
+            .map(|key| SourceSlot::take(&self.by_source, key, self.max_per_source))
+            .transpose()?;
         let queued = Queued(self.queued.clone());
         if self.queued.fetch_add(1, Ordering::AcqRel) >= self.max_queued {
             return Err(Busy);
@@ -159,6 +226,7 @@ impl PasswordHasher {
         .await
         .unwrap_or(false);
         drop(queued);
+        drop(slot);
         Ok(known && matched)
     }
 }
@@ -227,16 +295,19 @@ mod tests {
         let hash = h.hash(SecretString::from("correct horse")).await.expect("hash");
         assert!(hash.starts_with("$argon2id$"));
         assert_eq!(
-            h.verify(SecretString::from("correct horse"), Some(hash.clone())).await,
+            h.verify(SecretString::from("correct horse"), Some(hash.clone()), None)
+                .await,
             Ok(true)
         );
-        assert_eq!(h.verify(SecretString::from("wrong"), Some(hash)).await, Ok(false));
+        assert_eq!(h.verify(SecretString::from("wrong"), Some(hash), None).await, Ok(false));
     }
 
     #[tokio::test]
     async fn unknown_user_never_verifies() {
         assert_eq!(
-            cheap().verify(SecretString::from("grantd dummy password"), None).await,
+            cheap()
+                .verify(SecretString::from("grantd dummy password"), None, None)
+                .await,
             Ok(false)
         );
     }
@@ -258,19 +329,19 @@ mod tests {
             // Twice each: the second reuses the first's memory, of another size.
             for _ in 0..2 {
                 assert_eq!(
-                    h.verify(SecretString::from("pw"), Some(phc.clone())).await,
+                    h.verify(SecretString::from("pw"), Some(phc.clone()), None).await,
                     Ok(true),
                     "{phc}"
                 );
                 assert_eq!(
-                    h.verify(SecretString::from("px"), Some(phc.clone())).await,
+                    h.verify(SecretString::from("px"), Some(phc.clone()), None).await,
                     Ok(false),
                     "{phc}"
                 );
             }
         }
         assert_eq!(
-            h.verify(SecretString::from("pw"), Some("$argon2id$garbage".into()))
+            h.verify(SecretString::from("pw"), Some("$argon2id$garbage".into()), None)
                 .await,
             Ok(false)
         );
@@ -296,14 +367,14 @@ mod tests {
         let waiting: Vec<_> = (0..128)
             .map(|_| {
                 let h = h.clone();
-                tokio::spawn(async move { h.verify(SecretString::from("x"), None).await })
+                tokio::spawn(async move { h.verify(SecretString::from("x"), None, None).await })
             })
             .collect();
         while h.queued.load(Ordering::Acquire) < 128 {
             tokio::task::yield_now().await;
         }
         assert_eq!(
-            h.verify(SecretString::from("x"), None).await,
+            h.verify(SecretString::from("x"), None, None).await,
             Err(Busy),
             "the 129th is refused"
         );
@@ -313,9 +384,65 @@ mod tests {
         }
         assert_eq!(h.queued.load(Ordering::Acquire), 0);
         assert_eq!(
-            h.verify(SecretString::from("x"), None).await,
+            h.verify(SecretString::from("x"), None, None).await,
             Ok(false),
             "and the queue is open again"
         );
+    }
+
+    #[tokio::test]
+    async fn one_client_filling_the_queue_leaves_room_for_others() {
+        let h = PasswordHasher::new(
+            PasswordPolicy {
+                memory_kib: 1024,
+                iterations: 1,
+                parallelism: 1,
+            },
+            1,
+        )
+        .expect("params");
+        let (a, b) = (SourceKey::V4(1), SourceKey::V4(2));
+        // Hold the only permit so every admitted check waits; client `a` sends a queue's worth.
+        let permit = h.limit.clone().acquire_owned().await.expect("permit");
+        let from_a: Vec<_> = (0..QUEUED_PER_PERMIT)
+            .map(|_| {
+                let h = h.clone();
+                tokio::spawn(async move { h.verify(SecretString::from("x"), None, Some(a)).await })
+            })
+            .collect();
+        while h.queued.load(Ordering::Acquire) + from_a.iter().filter(|t| t.is_finished()).count() < QUEUED_PER_PERMIT {
+            tokio::task::yield_now().await;
+        }
+        let from_b = {
+            let h = h.clone();
+            tokio::spawn(async move { h.verify(SecretString::from("x"), None, Some(b)).await })
+        };
+        let before_b = h.queued.load(Ordering::Acquire);
+        while h.queued.load(Ordering::Acquire) == before_b && !from_b.is_finished() {
+            tokio::task::yield_now().await;
+        }
+        assert!(!from_b.is_finished(), "b's check waits its turn: {:?}", from_b.await);
+        assert_eq!(
+            h.queued.load(Ordering::Acquire),
+            h.per_source() + 1,
+            "a has its share queued, b one"
+        );
+        drop(permit);
+        let mut answers = Vec::new();
+        for t in from_a {
+            answers.push(t.await.expect("task"));
+        }
+        let busy = answers.iter().filter(|r| **r == Err(Busy)).count();
+        assert_eq!(
+            busy,
+            QUEUED_PER_PERMIT - h.per_source(),
+            "a is refused beyond its share"
+        );
+        assert_eq!(from_b.await.expect("task"), Ok(false), "b's check ran");
+        assert!(
+            h.by_source.lock().expect("lock").is_empty(),
+            "no client is remembered after"
+        );
+        assert_eq!(h.verifications(), 1 + h.per_source() as u64);
     }
 }

@@ -1,9 +1,11 @@
 //! Password logins with two-factor codes and the failed-login lock-out (BEHAVIOR 13-20).
 //!
-//! Order of checks (BEHAVIOR 19): a locked-out user is refused first (403, even with the right
-//! password); a wrong password is `Bad credentials` with no OTP header and counts as a failure;
-//! a right password without a code asks for one (not a failure); a wrong or stale code asks again
-//! and counts as a failure, so codes cannot be guessed without limit.
+//! Order of checks (BEHAVIOR 19): a client address over its failed-authentication budget is
+//! refused first, before anything is looked up ([`super::failed_auth`]); a locked-out user is
+//! refused next (403, even with the right password); a wrong password is `Bad credentials` with
+//! no OTP header and counts as a failure; a right password without a code asks for one (not a
+//! failure); a wrong or stale code asks again and counts as a failure, so codes cannot be
+//! guessed without limit. Failures and refusals are logged ([`super::auth_log`]).
 //!
 //! An attempt is counted **before** the password is checked, in one conditional statement with
 //! the lock check (`begin_login_attempt`), and refused without hashing when the user is or
@@ -14,8 +16,9 @@
 //! locked alike (in a table of its own), so that neither the answers, their timing nor the
 //! lock-out tell which logins exist.
 
+use super::auth_log::{self, Reason};
 use super::{ServiceError, ServiceResult, Services};
-use crate::model::{login_key, User};
+use crate::model::{login_key, Source, User};
 use crate::secret::{Token, TotpCheck, TotpSecret};
 use crate::store::{AttemptOutcome, LoginAttempt, LoginTarget};
 use secrecy::{ExposeSecret, SecretString};
@@ -36,69 +39,155 @@ enum Verdict {
     WrongCode,
 }
 
+/// How a login attempt ended, for the answer, the address's budget and the log.
+enum Attempt {
+    Success(User),
+    UnknownLogin,
+    /// A wrong password or code; `locked`: the failure locked the user out.
+    Failed {
+        reason: Reason,
+        locked: bool,
+    },
+    CodeMissing,
+    Locked,
+    TokenAsPassword,
+}
+
 impl Services {
-    /// Logs in with a login and password, and the TOTP code when the user has two-factor on.
-    pub async fn login(&self, login: &str, password: SecretString, otp: Option<&str>) -> ServiceResult<LoginOutcome> {
+    /// Logs in with a login and password, and the TOTP code when the user has two-factor on,
+    /// for a client at `source` (whose failed attempts are budgeted, [`super::failed_auth`]).
+    pub async fn login(
+        &self,
+        login: &str,
+        password: SecretString,
+        otp: Option<&str>,
+        source: Source,
+    ) -> ServiceResult<LoginOutcome> {
+        let charge = match self.failed_auth.charge(source, self.clock.now().unix_timestamp()) {
+            Ok(charge) => charge,
+            Err(over) => {
+                if over.first {
+                    let policy = &self.config.failed_auth;
+                    auth_log::over_budget(source, policy.limit, policy.window_seconds);
+                }
+                auth_log::refused(source, login, Reason::OverBudget);
+                return Err(ServiceError::LockedOut);
+            }
+        };
+        let attempt = match self.attempt(login, password, otp, source).await {
+            Ok(attempt) => attempt,
+            Err(e) => {
+                charge.forgive();
+                return Err(e);
+            }
+        };
+        match attempt {
+            Attempt::Success(user) => {
+                charge.forgive();
+                Ok(LoginOutcome { user })
+            }
+            Attempt::UnknownLogin => {
+                auth_log::refused(source, login, Reason::UnknownLogin);
+                Err(ServiceError::BadCredentials)
+            }
+            Attempt::Failed { reason, locked } => {
+                auth_log::refused(source, login, reason);
+                if locked {
+                    auth_log::locked_out(source, login, self.config.lockout.lock_seconds);
+                }
+                Err(if reason == Reason::WrongCode {
+                    ServiceError::OtpRequired
+                } else {
+                    ServiceError::BadCredentials
+                })
+            }
+            Attempt::CodeMissing => {
+                charge.forgive();
+                Err(ServiceError::OtpRequired)
+            }
+            Attempt::Locked => {
+                charge.forgive();
+                auth_log::refused(source, login, Reason::Locked);
+                Err(ServiceError::LockedOut)
+            }
+            Attempt::TokenAsPassword => {
+                charge.forgive();
+                Err(ServiceError::TokenNotAllowed)
+            }
+        }
+    }
+
+    /// One attempt: the user, the lock-out, the password and the code.
+    async fn attempt(
+        &self,
+        login: &str,
+        password: SecretString,
+        otp: Option<&str>,
+        source: Source,
+    ) -> ServiceResult<Attempt> {
         let user = self.store.user_by_login(login).await?;
         let Some(user) = user else {
-            return Err(self.login_unknown(login, password).await);
+            return self.attempt_unknown(login, password, source).await;
         };
         // BEHAVIOR 7: a token in place of the password on the password-only endpoints.
         if self.is_token_of(password.expose_secret(), &user).await? {
-            return Err(ServiceError::TokenNotAllowed);
+            return Ok(Attempt::TokenAsPassword);
         }
         // A lock seen already is refused without queueing for the gate or writing.
         if user.locked_until.is_some_and(|until| until > self.clock.now()) {
-            return Err(ServiceError::LockedOut);
+            return Ok(Attempt::Locked);
         }
         let _gate = self.login_gates.enter(login_key(&user.login)).await;
         let now = self.clock.now();
         let policy = &self.config.lockout;
         let target = LoginTarget::User(user.id);
         if self.store.begin_login_attempt(target, now, policy).await? == LoginAttempt::Locked {
-            return Err(ServiceError::LockedOut);
+            return Ok(Attempt::Locked);
         }
-        let verdict = self.verify(&user, password, otp, now).await;
+        let verdict = self.verify(&user, password, otp, now, source).await;
         let outcome = match &verdict {
             Ok(Verdict::Success) => AttemptOutcome::Succeeded,
             Ok(Verdict::WrongPassword | Verdict::WrongCode) => AttemptOutcome::Failed,
             Ok(Verdict::CodeMissing) | Err(_) => AttemptOutcome::Withdrawn,
         };
-        self.store.end_login_attempt(target, now, policy, outcome).await?;
-        match verdict? {
-            Verdict::Success => Ok(LoginOutcome { user }),
-            Verdict::WrongPassword => Err(ServiceError::BadCredentials),
-            Verdict::CodeMissing | Verdict::WrongCode => Err(ServiceError::OtpRequired),
-        }
+        let locked = self.store.end_login_attempt(target, now, policy, outcome).await?;
+        Ok(match verdict? {
+            Verdict::Success => Attempt::Success(user),
+            Verdict::WrongPassword => Attempt::Failed {
+                reason: Reason::WrongPassword,
+                locked,
+            },
+            Verdict::WrongCode => Attempt::Failed {
+                reason: Reason::WrongCode,
+                locked,
+            },
+            Verdict::CodeMissing => Attempt::CodeMissing,
+        })
     }
 
     /// A login no user has: the same steps as a user's wrong password, so that neither the
     /// answers nor their timing tell that the login does not exist. Its attempts are counted
     /// and locked like a user's (after the maximum, `LockedOut`), one check at a time, against
     /// a dummy hash.
-    async fn login_unknown(&self, login: &str, password: SecretString) -> ServiceError {
+    async fn attempt_unknown(&self, login: &str, password: SecretString, source: Source) -> ServiceResult<Attempt> {
         let key = login_key(login);
         let _gate = self.login_gates.enter(key.clone()).await;
         let now = self.clock.now();
         let policy = &self.config.lockout;
         self.purge_unknown_logins(now).await;
         let target = LoginTarget::Unknown(&key);
-        match self.store.begin_login_attempt(target, now, policy).await {
-            Ok(LoginAttempt::Admitted) => {}
-            Ok(LoginAttempt::Locked) => return ServiceError::LockedOut,
-            Err(e) => return e.into(),
+        if self.store.begin_login_attempt(target, now, policy).await? == LoginAttempt::Locked {
+            return Ok(Attempt::Locked);
         }
-        let outcome = match self.passwords.verify(password, None).await {
-            Ok(_) => AttemptOutcome::Failed,
-            Err(_) => AttemptOutcome::Withdrawn,
+        let checked = self.passwords.verify(password, None, source.key()).await;
+        let outcome = if checked.is_ok() {
+            AttemptOutcome::Failed
+        } else {
+            AttemptOutcome::Withdrawn
         };
-        if let Err(e) = self.store.end_login_attempt(target, now, policy, outcome).await {
-            return e.into();
-        }
-        match outcome {
-            AttemptOutcome::Withdrawn => ServiceError::Busy,
-            _ => ServiceError::BadCredentials,
-        }
+        self.store.end_login_attempt(target, now, policy, outcome).await?;
+        checked.map_err(|_| ServiceError::Busy)?;
+        Ok(Attempt::UnknownLogin)
     }
 
     /// Deletes unknown logins' counts that are over, at most once a lock-out window per process.
@@ -126,10 +215,11 @@ impl Services {
         password: SecretString,
         otp: Option<&str>,
         now: time::OffsetDateTime,
+        source: Source,
     ) -> ServiceResult<Verdict> {
         let matched = self
             .passwords
-            .verify(password, Some(user.password_hash.clone()))
+            .verify(password, Some(user.password_hash.clone()), source.key())
             .await
             .map_err(|_| ServiceError::Busy)?;
         if !matched {

@@ -2,16 +2,20 @@
 //! GitHub's rules and calls the store; none knows about HTTP.
 
 mod apps;
+mod auth_log;
 mod authorizations;
 mod credentials;
+mod failed_auth;
 mod grants;
 mod login;
 mod login_gate;
 mod users;
 
 pub use apps::{CheckedToken, TokenCheck};
+pub use auth_log::AUTH_TARGET;
 pub use authorizations::{CreateAuthorization, GetOrCreate, UpdateAuthorization};
 pub use credentials::MAX_CREDENTIALS;
+pub use failed_auth::FailedAuthPolicy;
 pub use login::LoginOutcome;
 pub use users::EnabledTwoFactor;
 
@@ -65,7 +69,8 @@ pub enum ServiceError {
     /// Right password, but a TOTP code is missing or wrong (401 + `X-GitHub-OTP`).
     #[error("two-factor code required")]
     OtpRequired,
-    /// Too many failed logins (403, BEHAVIOR 13).
+    /// Too many failed logins, of the user (BEHAVIOR 13) or from the client's address (its
+    /// failed-authentication budget): 403.
     #[error("maximum number of login attempts exceeded")]
     LockedOut,
     /// A token was presented where only a password is accepted (403, BEHAVIOR 7).
@@ -133,6 +138,8 @@ pub struct ServiceConfig {
     pub scopes: ScopeRegistry,
     /// Failed-login lock-out.
     pub lockout: LockoutPolicy,
+    /// Failed logins allowed per client address.
+    pub failed_auth: FailedAuthPolicy,
     /// Lifetime given to new tokens, if any (`None`: tokens do not expire, GitHub's default).
     pub token_lifetime: Option<Duration>,
     /// The issuer shown by authenticator apps.
@@ -144,6 +151,7 @@ impl Default for ServiceConfig {
         Self {
             scopes: ScopeRegistry::default(),
             lockout: LockoutPolicy::default(),
+            failed_auth: FailedAuthPolicy::default(),
             token_lifetime: None,
             totp_issuer: "grantd".to_owned(),
         }
@@ -162,6 +170,7 @@ pub struct Services {
     login_gates: Arc<login_gate::LoginGates>,
     /// When this process next deletes unknown logins' counts that are over (Unix seconds).
     next_unknown_purge: Arc<std::sync::atomic::AtomicI64>,
+    failed_auth: Arc<failed_auth::FailedAuthBudget>,
 }
 
 impl std::fmt::Debug for Services {
@@ -187,6 +196,7 @@ impl Services {
             clock,
             passwords,
             master_key,
+            failed_auth: Arc::new(failed_auth::FailedAuthBudget::new(config.failed_auth)),
             config,
             login_gates: Arc::default(),
             next_unknown_purge: Arc::default(),

@@ -15,10 +15,12 @@ use crate::error::ApiError;
 use crate::identity::{AppBasic, AuthUser, Identity};
 use crate::urls::Auth;
 use base64::Engine as _;
+use grantd_core::model::Source;
 use grantd_core::secret::ClientSecret;
 use grantd_core::service::Services;
 use http::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
+use std::net::IpAddr;
 
 /// Credentials read from the `Authorization` header.
 pub enum Credentials {
@@ -84,14 +86,17 @@ pub fn credentials(headers: &HeaderMap) -> Credentials {
 }
 
 /// Authenticates a request that needs `auth`; `client_id`: the one in the path, for an app;
-/// `enterprise`: whether the client used the Enterprise layout.
+/// `enterprise`: whether the client used the Enterprise layout; `ip`: the client's address,
+/// whose failed password logins are budgeted.
 pub async fn authenticate(
     services: &Services,
     auth: Auth,
     client_id: &str,
     headers: &HeaderMap,
     enterprise: bool,
+    ip: Option<IpAddr>,
 ) -> Result<Identity, ApiError> {
+    let source = Source::new(ip);
     let otp = headers.get("x-github-otp").and_then(|v| v.to_str().ok());
     let creds = credentials(headers);
     match auth {
@@ -108,7 +113,7 @@ pub async fn authenticate(
                 Ok(_) => Err(ApiError::TokenNotAllowed),
                 Err(e) => Err(e.into()),
             },
-            Credentials::Basic { user, password } => password_identity(services, &user, password, otp).await,
+            Credentials::Basic { user, password } => password_identity(services, &user, password, otp, source).await,
         },
         Auth::App | Auth::AppWithToken => match creds {
             Credentials::Missing => Err(ApiError::RequiresAuthentication),
@@ -137,7 +142,7 @@ pub async fn authenticate(
                 } else if Services::looks_like_token(secret) {
                     token_identity(services, secret, Some(&user)).await
                 } else {
-                    password_identity(services, &user, password, otp).await
+                    password_identity(services, &user, password, otp, source).await
                 }
             }
         },
@@ -162,8 +167,9 @@ async fn password_identity(
     login: &str,
     password: SecretString,
     otp: Option<&str>,
+    source: Source,
 ) -> Result<Identity, ApiError> {
-    let outcome = services.login(login, password, otp).await?;
+    let outcome = services.login(login, password, otp, source).await?;
     Ok(Identity::User(Box::new(AuthUser {
         user: outcome.user,
         token: None,

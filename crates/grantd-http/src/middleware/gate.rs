@@ -56,7 +56,7 @@ pub async fn gate(state: AppState, mut req: Request) -> Response {
     }
     let conditional = req.method() == Method::GET;
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
-    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let ip = client_ip(&req);
     if req.uri().path().contains("%00") {
         // No resource has a NUL character in its name (and PostgreSQL cannot look one up).
         return ApiError::NotFound.into_response();
@@ -106,6 +106,12 @@ pub async fn gate(state: AppState, mut req: Request) -> Response {
     response
 }
 
+/// The client's IP address, as the listener saw it (the one place that says where a request
+/// comes from: the rate limit and the failed-authentication budget both count by it).
+fn client_ip(req: &Request) -> Option<IpAddr> {
+    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+}
+
 /// What steps 6 and 7 let through: the identity and the rate-limit window it was counted in;
 /// or the answer to give instead, with the window if the request was counted.
 type Admitted = Result<(Identity, Option<RateState>), (ApiError, Option<RateState>)>;
@@ -125,6 +131,7 @@ async fn admit(
         classified.client_id,
         headers,
         enterprise,
+        ip,
     )
     .await;
     if let Ok(identity @ Identity::AppToCheck(_)) = result {

@@ -8,7 +8,7 @@ use anyhow::Context;
 use grantd_core::clock::SystemClock;
 use grantd_core::model::ScopeRegistry;
 use grantd_core::secret::PasswordPolicy;
-use grantd_core::service::ServiceConfig;
+use grantd_core::service::{FailedAuthPolicy, ServiceConfig};
 use grantd_http::{AppState, HttpConfig, RateLimits};
 use std::sync::Arc;
 
@@ -28,6 +28,10 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         lockout: grantd_core::store::LockoutPolicy {
             max_failures: args.lockout_threshold.max(1),
             ..Default::default()
+        },
+        failed_auth: FailedAuthPolicy {
+            limit: args.failed_auth_limit,
+            ..FailedAuthPolicy::default()
         },
         token_lifetime: args.token_lifetime,
         ..ServiceConfig::default()

@@ -336,7 +336,12 @@ async fn copy_moves_everything_to_an_empty_database() {
 
     let target = services_on(target_url.clone(), key.clone()).await;
     target
-        .login("alice", SecretString::from("correct horse battery"), None)
+        .login(
+            "alice",
+            SecretString::from("correct horse battery"),
+            None,
+            grantd_core::model::Source::unknown(),
+        )
         .await
         .unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -345,6 +350,7 @@ async fn copy_moves_everything_to_an_empty_database() {
             "bob",
             SecretString::from("another good password"),
             Some(&seed.code_at(now)),
+            grantd_core::model::Source::unknown(),
         )
         .await
         .unwrap();

@@ -51,6 +51,8 @@ pub struct Options {
     pub rate_limits: RateLimits,
     pub token_lifetime: Option<Duration>,
     pub lockout_threshold: i64,
+    /// Failed password logins per client address and hour (`0`: off).
+    pub failed_auth_limit: u32,
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
     pub public_url: Option<String>,
@@ -66,6 +68,7 @@ impl Default for Options {
             },
             token_lifetime: None,
             lockout_threshold: 10,
+            failed_auth_limit: 100_000,
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 1024 * 1024,
             public_url: None,
@@ -117,6 +120,10 @@ impl TestServer {
             scopes: ScopeRegistry::default(),
             lockout: grantd_core::store::LockoutPolicy {
                 max_failures: options.lockout_threshold,
+                ..Default::default()
+            },
+            failed_auth: grantd_core::service::FailedAuthPolicy {
+                limit: options.failed_auth_limit,
                 ..Default::default()
             },
             token_lifetime: options.token_lifetime,
@@ -328,6 +335,17 @@ impl Api {
             base: base.to_owned(),
             public_base: public_base.to_owned(),
         }
+    }
+
+    /// The same client, connecting from `local` (another loopback address is another client
+    /// address to the server).
+    pub fn connecting_from(&self, local: std::net::IpAddr) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .local_address(local)
+            .build()
+            .unwrap();
+        Self { http, ..self.clone() }
     }
 
     pub fn request(&self, method: Method, path: &str) -> Req {

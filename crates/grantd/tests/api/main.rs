@@ -18,6 +18,7 @@ macro_rules! store_tests {
 mod helpers;
 
 mod applications;
+mod auth_budget;
 mod authentication;
 mod authorizations;
 mod cli;
