@@ -26,6 +26,7 @@ mod conventions;
 mod crash_safety;
 mod cross_instance;
 mod grants;
+mod headers;
 mod hostile;
 mod lock_out;
 mod meta;
