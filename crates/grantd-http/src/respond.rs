@@ -1,4 +1,5 @@
-//! Writing JSON answers with GitHub's content type (BEHAVIOR 71).
+//! Writing JSON answers with GitHub's content type (BEHAVIOR 71), and marking those that carry
+//! a token as not to be stored ([`token_json_response`]).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -31,6 +32,17 @@ pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Res
             response
         }
     }
+}
+
+/// [`json_response`] for a body that holds a token: with `Cache-Control: no-store`, so that no
+/// cache along the way (a proxy, the browser's disk cache) keeps a copy of it. The `ETag` step
+/// leaves such an answer as it is.
+pub fn token_json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
+    let mut response = json_response(status, body);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create or upgrade the database schema, then exit.
     Migrate,
     /// Manage users.
@@ -86,9 +86,20 @@ pub struct ServeArgs {
     /// Longest time a request may take (e.g. `30s`).
     #[arg(long, env = "GRANTD_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,
-    /// Longest a client may take to send a request's headers (slow clients are disconnected).
+    /// Longest a connection may go without a request: to send a request's headers from
+    /// connecting or after the last answer (slow or idle clients are disconnected).
     #[arg(long, env = "GRANTD_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub header_read_timeout: Duration,
+    /// Serve HTTP/2 with prior knowledge (in clear text) besides HTTP/1.1.
+    #[arg(long, env = "GRANTD_HTTP2")]
+    pub http2: bool,
+    /// Most connections open at once; more are closed at once (default: half the file
+    /// descriptor limit, at most 16384).
+    #[arg(long, env = "GRANTD_MAX_CONNECTIONS", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_connections: Option<usize>,
+    /// Most connections open at once from one IP address (IPv6: one /64); 0 turns the limit off.
+    #[arg(long, env = "GRANTD_MAX_CONNECTIONS_PER_IP", default_value_t = server::DEFAULT_MAX_PER_IP)]
+    pub max_connections_per_ip: usize,
     /// Largest request body in bytes.
     #[arg(long, env = "GRANTD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,

@@ -1,5 +1,8 @@
 //! Step 10: `ETag` and `Cache-Control` on a 200 answer to GET (and HEAD), and 304 when the
 //! client's `If-None-Match` names the same entity (BEHAVIOR 29); a HEAD answer loses its body.
+//! An answer that says already how it may be cached (`no-store` on one carrying a token, see
+//! [`crate::respond::token_json_response`]) is left as it is: what may not be stored needs no
+//! validator.
 
 use crate::error::ApiError;
 use axum::body::Body;
@@ -14,6 +17,9 @@ const MAX_ETAG_BODY: usize = 4 * 1024 * 1024;
 /// Adds `ETag` and `Cache-Control` to a 200 answer to GET, or turns it into a 304 when the
 /// client's `If-None-Match` names the same entity.
 pub async fn with_etag(response: Response, if_none_match: Option<&HeaderValue>) -> Response {
+    if response.headers().contains_key(header::CACHE_CONTROL) {
+        return response;
+    }
     let (mut parts, body) = response.into_parts();
     let bytes = match http_body_util::Limited::new(body, MAX_ETAG_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),

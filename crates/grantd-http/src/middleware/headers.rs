@@ -1,5 +1,8 @@
 //! Step 9: the headers GitHub adds to every answer: media type (BEHAVIOR 71), API version
 //! (72), rate limit (67), OAuth scopes (63), `Vary` (29) and the Enterprise version (73).
+//!
+//! Also the security headers of every answer ([`security`]), which [`super::Edge`] adds so that
+//! answers given before the gate (CORS preflights) have them too.
 
 use super::rate_limit::RateState;
 use crate::identity::Identity;
@@ -16,6 +19,20 @@ const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-r
 const X_RATELIMIT_USED: HeaderName = HeaderName::from_static("x-ratelimit-used");
 const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 const X_RATELIMIT_RESOURCE: HeaderName = HeaderName::from_static("x-ratelimit-resource");
+const X_CONTENT_TYPE_OPTIONS: HeaderName = HeaderName::from_static("x-content-type-options");
+const X_FRAME_OPTIONS: HeaderName = HeaderName::from_static("x-frame-options");
+
+/// Adds the headers that keep a browser from doing more with an answer than read it as data:
+/// no guessing another content type than the one given (`nosniff`), no scripts, styles or
+/// anything else loaded on its behalf (`default-src 'none'`), no showing it in a frame.
+pub fn security(headers: &mut HeaderMap) {
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'"),
+    );
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("deny"));
+}
 
 /// What the answer's headers depend on, gathered on the way in.
 #[derive(Debug)]

@@ -1,6 +1,7 @@
 //! Step 1, outermost: [`Edge`] gives the request its id (`X-GitHub-Request-Id`) and writes its
 //! line in the access log when the answer leaves; it also turns CORS's preflight answer into
-//! GitHub's 204 ([`super::cors::preflight_answered`]).
+//! GitHub's 204 ([`super::cors::preflight_answered`]) and adds the security headers of every
+//! answer ([`super::headers::security`]).
 //!
 //! [`Edge`], CORS and [`super::Gated`] are services of their own, composed once, rather than
 //! `Router::layer` and `middleware::from_fn` layers: axum clones a route's whole layer stack for
@@ -74,6 +75,7 @@ where
             super::cors::preflight_answered(&method, &mut response);
             log(&id, &method, &uri, &response, start);
             response.headers_mut().insert(REQUEST_ID_HEADER, id);
+            super::headers::security(response.headers_mut());
             Ok(response)
         })
     }

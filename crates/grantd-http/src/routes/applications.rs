@@ -10,7 +10,7 @@ use super::{no_content, AppToCheck, CurrentApp, PathParams};
 use crate::body::JsonObject;
 use crate::error::ApiError;
 use crate::identity::CheckedBy;
-use crate::respond::json_response;
+use crate::respond::token_json_response;
 use crate::state::AppState;
 use crate::views::{AuthorizationView, Bases};
 use axum::extract::State;
@@ -32,7 +32,7 @@ fn checked(checked: &CheckedToken, bases: &Bases) -> Response {
         Some(checked.token.expose()),
         Some(&checked.user),
     );
-    json_response(StatusCode::OK, &view)
+    token_json_response(StatusCode::OK, &view)
 }
 
 /// The client id in the path as sent (not decoded), as authentication compares it for every

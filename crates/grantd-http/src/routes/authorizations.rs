@@ -4,7 +4,7 @@ use super::{list_response, no_content, parse_id, with_location, CurrentUser, Pat
 use crate::body::JsonObject;
 use crate::error::ApiError;
 use crate::pagination::{page_request, query_param};
-use crate::respond::json_response;
+use crate::respond::{json_response, token_json_response};
 use crate::state::AppState;
 use crate::views::{AuthorizationView, Bases};
 use axum::extract::{RawQuery, State};
@@ -59,7 +59,10 @@ pub async fn create(
     };
     let (authorization, token) = state.services().create_authorization(&auth.user, req).await?;
     let view = AuthorizationView::new(&authorization, &bases, Some(token.expose()), None);
-    Ok(with_location(json_response(StatusCode::CREATED, &view), &view.url()))
+    Ok(with_location(
+        token_json_response(StatusCode::CREATED, &view),
+        &view.url(),
+    ))
 }
 
 /// `PUT /authorizations/clients/{client_id}` (BEHAVIOR 39).
@@ -108,7 +111,12 @@ async fn get_or_create_with(
         StatusCode::OK
     };
     let view = AuthorizationView::new(&authorization, &bases, token.as_ref().map(|t| t.expose()), None);
-    Ok(with_location(json_response(status, &view), &view.url()))
+    let response = if token.is_some() {
+        token_json_response(status, &view)
+    } else {
+        json_response(status, &view)
+    };
+    Ok(with_location(response, &view.url()))
 }
 
 /// `GET /authorizations/{authorization_id}`.

@@ -74,6 +74,9 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let limits = server::ConnectionLimits {
         header_read_timeout: args.header_read_timeout,
         shutdown_grace: args.request_timeout,
+        http2: args.http2,
+        max_connections: args.max_connections.unwrap_or_else(server::default_max_connections),
+        max_connections_per_ip: args.max_connections_per_ip,
     };
     server::serve(
         listener,

@@ -57,6 +57,9 @@ pub struct Options {
     pub max_body_bytes: usize,
     pub public_url: Option<String>,
     pub header_read_timeout: Duration,
+    pub http2: bool,
+    pub max_connections: usize,
+    pub max_connections_per_ip: usize,
 }
 
 impl Default for Options {
@@ -73,6 +76,9 @@ impl Default for Options {
             max_body_bytes: 1024 * 1024,
             public_url: None,
             header_read_timeout: Duration::from_secs(10),
+            http2: false,
+            max_connections: 1000,
+            max_connections_per_ip: 1000,
         }
     }
 }
@@ -150,6 +156,9 @@ impl TestServer {
         let state = AppState::new(services.clone(), http);
         let limits = grantd::server::ConnectionLimits {
             header_read_timeout: options.header_read_timeout,
+            http2: options.http2,
+            max_connections: options.max_connections,
+            max_connections_per_ip: options.max_connections_per_ip,
             ..Default::default()
         };
         tokio::spawn(grantd::server::serve(listener, state, limits, std::future::pending()));
