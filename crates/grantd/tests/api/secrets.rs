@@ -166,7 +166,10 @@ async fn a_full_scenario_leaks_no_secret_into_logs_or_error_bodies() {
         format!("/x/{}", pat_token.to_uppercase()),
         format!("/x/{}", &pat_token[..20]),
     ] {
-        requests.push(http.get(format!("{base}{path}")).basic_auth("alice", Some(ALICE_PASSWORD)));
+        requests.push(
+            http.get(format!("{base}{path}"))
+                .basic_auth("alice", Some(ALICE_PASSWORD)),
+        );
     }
     secrets.push(pat_token.to_uppercase());
     secrets.push(pat_token[4..20].to_owned());
