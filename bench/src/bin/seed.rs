@@ -108,6 +108,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             &args.login,
             SecretString::from(password.clone()),
             None,
+            false,
             Some("Bench User".into()),
         )
         .await
@@ -118,7 +119,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             )
         })?;
     let (app, secret) = services
-        .add_app("grantd bench", "https://bench.example.com", None)
+        .add_app("grantd bench", "https://bench.example.com", &[])
         .await
         .map_err(|e| anyhow::anyhow!("creating the app: {e}"))?;
     write_json(

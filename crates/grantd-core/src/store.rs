@@ -5,8 +5,8 @@
 //! upserts and conditional updates, never by in-process state.
 
 use crate::model::{
-    App, AppId, Authorization, AuthorizationId, AuthorizationUpdate, Grant, GrantId, NewApp, NewAuthorization, NewUser,
-    Page, PageRequest, User, UserId,
+    App, AppId, AppUpdate, Authorization, AuthorizationId, AuthorizationUpdate, Grant, GrantId, NewApp,
+    NewAuthorization, NewUser, Page, PageRequest, User, UserId,
 };
 use crate::secret::TokenDigest;
 use async_trait::async_trait;
@@ -129,6 +129,8 @@ pub trait UserStore: Send + Sync {
     async fn set_password_hash(&self, id: UserId, hash: &str, now: OffsetDateTime) -> StoreResult<()>;
     /// Sets or clears the sealed TOTP seed (and resets the last accepted step).
     async fn set_totp(&self, id: UserId, sealed: Option<&[u8]>, now: OffsetDateTime) -> StoreResult<()>;
+    /// Sets or clears the e-mail address and whether it is verified.
+    async fn set_email(&self, id: UserId, email: Option<&str>, verified: bool, now: OffsetDateTime) -> StoreResult<()>;
     /// Deletes a user with every authorization and grant.
     async fn delete_user(&self, id: UserId) -> StoreResult<()>;
 
@@ -179,6 +181,9 @@ pub trait AppStore: Send + Sync {
     async fn list_apps(&self) -> StoreResult<Vec<App>>;
     /// Replaces the client secret digest.
     async fn set_app_secret(&self, id: AppId, digest: &[u8; 32], now: OffsetDateTime) -> StoreResult<()>;
+    /// Changes an app's name, home page or callback URLs; the app as it now is, `NotFound` if
+    /// there is none.
+    async fn update_app(&self, id: AppId, update: &AppUpdate, now: OffsetDateTime) -> StoreResult<App>;
     /// Deletes an app with all its authorizations and grants.
     async fn delete_app(&self, id: AppId) -> StoreResult<()>;
 }

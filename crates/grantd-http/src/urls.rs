@@ -68,6 +68,8 @@ impl Verb {
 pub enum Endpoint {
     Root,
     User,
+    UserEmails,
+    Meta,
     ListAuthorizations,
     CreateAuthorization,
     GetOrCreateAuthorization,
@@ -141,6 +143,10 @@ use Verb::{Delete, Get, Patch, Post, Put};
 pub const ROOT: Route = route("/", &[op(Get, E::Root, Public)]);
 /// `/user` (BEHAVIOR 77).
 pub const USER: Route = route("/user", &[op(Get, E::User, TokenOrPassword)]);
+/// `/user/emails` (FLOWS 39).
+pub const USER_EMAILS: Route = route("/user/emails", &[op(Get, E::UserEmails, TokenOrPassword)]);
+/// `/meta`, without credentials (FLOWS 40).
+pub const META: Route = route("/meta", &[op(Get, E::Meta, Public)]);
 /// `/authorizations` (BEHAVIOR 35-38, 43).
 pub const AUTHORIZATIONS: Route = route(
     "/authorizations",
@@ -222,6 +228,8 @@ pub const CREDENTIALS_REVOKE: Route = route(
 pub const ROUTES: &[Route] = &[
     ROOT,
     USER,
+    USER_EMAILS,
+    META,
     AUTHORIZATIONS,
     AUTHORIZATION_FOR_APP,
     AUTHORIZATION_FOR_APP_AND_FINGERPRINT,
@@ -253,6 +261,8 @@ pub fn route_of(path: &str) -> Option<&'static Route> {
     let route = match &segments[..n] {
         [""] => &ROOT,
         ["user"] => &USER,
+        ["user", "emails"] => &USER_EMAILS,
+        ["meta"] => &META,
         ["authorizations"] => &AUTHORIZATIONS,
         ["authorizations", "clients", c] if full(c) => &AUTHORIZATION_FOR_APP,
         ["authorizations", "clients", _, f] if full(f) => &AUTHORIZATION_FOR_APP_AND_FINGERPRINT,
@@ -312,7 +322,8 @@ pub fn classify<'p>(method: &Method, path: &'p str) -> Classified<'p> {
 
 /// The credentials a part of the URL space needs, whether or not a route serves the path:
 /// `/authorizations…` and `/applications/grants…` a password, `/applications/{client_id}/…`
-/// the app's credentials (with the client id), `/user` a token or password, the rest nothing.
+/// the app's credentials (with the client id), `/user` and `/user/emails` a token or password,
+/// the rest nothing.
 fn zone(path: &str) -> (Auth, &str) {
     let under = |prefix: &str| {
         path.strip_prefix(prefix)
@@ -329,7 +340,7 @@ fn zone(path: &str) -> (Auth, &str) {
             return (App, client_id);
         }
     }
-    if path == "/user" {
+    if path == "/user" || path == "/user/emails" {
         return (TokenOrPassword, "");
     }
     (Public, "")

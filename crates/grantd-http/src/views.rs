@@ -383,6 +383,44 @@ impl<'a> AuthenticatedUserView<'a> {
     }
 }
 
+/// One of `GET /user/emails`'s `email` objects (FLOWS 39).
+#[derive(Debug, Serialize)]
+pub struct EmailView<'a> {
+    email: &'a str,
+    primary: bool,
+    verified: bool,
+    visibility: Option<&'static str>,
+}
+
+impl<'a> EmailView<'a> {
+    /// The user's addresses: grantd keeps one, which is therefore the primary one. Its
+    /// visibility is `public`: grantd shows it in the user objects it returns (BEHAVIOR 77).
+    pub fn of(u: &'a User) -> Vec<Self> {
+        u.email
+            .as_deref()
+            .map(|email| Self {
+                email,
+                primary: true,
+                verified: u.email_verified,
+                visibility: Some("public"),
+            })
+            .into_iter()
+            .collect()
+    }
+}
+
+/// `GET /meta` (FLOWS 40): the fields of GitHub Enterprise Server's `api-overview` that hold for
+/// grantd. `verifiable_password_authentication`: the API takes a login and password (Basic);
+/// `installed_version`: the Enterprise version grantd answers as. GitHub's lists of IP ranges,
+/// SSH keys and domains are left out: grantd serves none of those services, and an empty list
+/// would claim that there are no such addresses.
+pub fn meta() -> serde_json::Value {
+    serde_json::json!({
+        "verifiable_password_authentication": true,
+        "installed_version": crate::middleware::headers::ENTERPRISE_VERSION,
+    })
+}
+
 /// `GET /`: the hypermedia root (BEHAVIOR 76).
 pub fn root(bases: &Bases) -> serde_json::Value {
     let a = &bases.api;

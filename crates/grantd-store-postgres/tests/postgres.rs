@@ -198,6 +198,7 @@ fn new_user(login: &str, now: OffsetDateTime) -> NewUser {
     NewUser {
         login: login.into(),
         email: Some(format!("{login}@example.com")),
+        email_verified: true,
         name: None,
         password_hash: format!("$argon2id$fake${login}"),
         now,
@@ -210,7 +211,10 @@ fn new_app(client_id: &str, now: OffsetDateTime) -> NewApp {
         client_secret_digest: TokenDigest::of(client_id).0,
         name: format!("App {client_id}"),
         url: format!("https://{client_id}.example.com"),
-        callback_url: Some(format!("https://{client_id}.example.com/callback")),
+        callbacks: vec![
+            url::Url::parse(&format!("https://{client_id}.example.com/callback")).expect("a URL"),
+            url::Url::parse("http://127.0.0.1/callback").expect("a URL"),
+        ],
         now,
     }
 }
@@ -235,10 +239,11 @@ fn rows(s: &Snapshot) -> Vec<String> {
     let mut out = Vec::new();
     for u in &s.users {
         out.push(format!(
-            "user {} {} {:?} {:?} {} {:?} {} {} {:?} {} {}",
+            "user {} {} {:?} {} {:?} {} {:?} {} {} {:?} {} {}",
             u.id,
             u.login,
             u.email,
+            u.email_verified,
             u.name,
             u.password_hash,
             u.totp_sealed,
@@ -252,7 +257,7 @@ fn rows(s: &Snapshot) -> Vec<String> {
     for a in &s.apps {
         out.push(format!(
             "app {} {} {:?} {} {} {:?} {} {}",
-            a.id, a.client_id, a.client_secret_digest, a.name, a.url, a.callback_url, a.created_at, a.updated_at
+            a.id, a.client_id, a.client_secret_digest, a.name, a.url, a.callbacks, a.created_at, a.updated_at
         ));
     }
     for g in &s.grants {

@@ -19,6 +19,14 @@ pub enum Arg<'a> {
     Text(Option<&'a str>),
     /// Bytes (digests, sealed seeds).
     Bytes(Option<&'a [u8]>),
+    /// A flag (stored as SQLite's 0/1 integer, PostgreSQL's `BOOLEAN`).
+    Bool(bool),
+}
+
+impl From<bool> for Arg<'_> {
+    fn from(v: bool) -> Self {
+        Self::Bool(v)
+    }
 }
 
 impl From<i64> for Arg<'_> {
@@ -102,6 +110,7 @@ where
     Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<&'q [u8]>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     use sqlx::Arguments as _;
     let mut out = DB::Arguments::<'q>::default();
@@ -110,6 +119,7 @@ where
             Arg::Int(v) => out.add(v),
             Arg::Text(v) => out.add(v),
             Arg::Bytes(v) => out.add(v),
+            Arg::Bool(v) => out.add(v),
         }
         .map_err(sqlx::Error::Encode)?;
     }

@@ -10,7 +10,7 @@ macro_rules! store_impls {
     ($store:ty) => {
         const _: () = {
             use ::grantd_core::model::{
-                App, AppId, Authorization, AuthorizationId, AuthorizationUpdate, Grant, GrantId, NewApp,
+                App, AppId, AppUpdate, Authorization, AuthorizationId, AuthorizationUpdate, Grant, GrantId, NewApp,
                 NewAuthorization, NewUser, Page, PageRequest, User, UserId,
             };
             use ::grantd_core::secret::TokenDigest;
@@ -43,6 +43,15 @@ macro_rules! store_impls {
                 }
                 async fn set_totp(&self, id: UserId, sealed: Option<&[u8]>, now: OffsetDateTime) -> StoreResult<()> {
                     users::set_totp(self, id, sealed, now).await
+                }
+                async fn set_email(
+                    &self,
+                    id: UserId,
+                    email: Option<&str>,
+                    verified: bool,
+                    now: OffsetDateTime,
+                ) -> StoreResult<()> {
+                    users::set_email(self, id, email, verified, now).await
                 }
                 async fn delete_user(&self, id: UserId) -> StoreResult<()> {
                     users::delete_user(self, id).await
@@ -88,6 +97,9 @@ macro_rules! store_impls {
                 }
                 async fn set_app_secret(&self, id: AppId, digest: &[u8; 32], now: OffsetDateTime) -> StoreResult<()> {
                     apps::set_app_secret(self, id, digest, now).await
+                }
+                async fn update_app(&self, id: AppId, update: &AppUpdate, now: OffsetDateTime) -> StoreResult<App> {
+                    apps::update_app(self, id, update, now).await
                 }
                 async fn delete_app(&self, id: AppId) -> StoreResult<()> {
                     apps::delete_app(self, id).await

@@ -8,6 +8,7 @@ use grantd_core::model::{
 use grantd_core::secret::TokenDigest;
 use grantd_core::store::{GrantRow, StoreError, StoreResult};
 use time::OffsetDateTime;
+use url::Url;
 
 /// Unix seconds, as stored.
 pub fn ts(t: OffsetDateTime) -> i64 {
@@ -26,6 +27,30 @@ fn digest(bytes: Vec<u8>, what: &str) -> StoreResult<[u8; 32]> {
         .map_err(|_| StoreError::Backend(format!("{what} is not a 32-byte digest").into()))
 }
 
+/// An app's callback URLs as stored in `apps.callback_urls` (migration 0008): one URL a line,
+/// in order; `NULL` when there is none. A parsed URL never holds a line break (the URL standard
+/// drops tabs and newlines and percent-encodes other control characters).
+pub fn callbacks_to_storage(callbacks: &[Url]) -> Option<String> {
+    if callbacks.is_empty() {
+        return None;
+    }
+    let lines: Vec<&str> = callbacks.iter().map(Url::as_str).collect();
+    Some(lines.join("\n"))
+}
+
+/// The callback URLs stored by [`callbacks_to_storage`].
+pub fn callbacks_from_storage(stored: Option<&str>) -> StoreResult<Vec<Url>> {
+    stored
+        .unwrap_or("")
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            Url::parse(line.trim())
+                .map_err(|e| StoreError::Backend(format!("a stored callback URL does not parse: {e}").into()))
+        })
+        .collect()
+}
+
 /// A row of `users` ([`user_columns!`](crate::user_columns)).
 #[derive(Debug, sqlx::FromRow)]
 #[allow(missing_docs)]
@@ -33,6 +58,7 @@ pub struct UserRow {
     pub id: i64,
     pub login: String,
     pub email: Option<String>,
+    pub email_verified: bool,
     pub name: Option<String>,
     pub password_hash: String,
     pub totp_sealed: Option<Vec<u8>>,
@@ -49,6 +75,7 @@ impl From<UserRow> for User {
             id: UserId(r.id),
             login: r.login,
             email: r.email,
+            email_verified: r.email_verified,
             name: r.name,
             password_hash: r.password_hash,
             totp_sealed: r.totp_sealed,
@@ -71,6 +98,8 @@ pub struct OwnerRow {
     pub login: String,
     #[sqlx(rename = "u_email")]
     pub email: Option<String>,
+    #[sqlx(rename = "u_email_verified")]
+    pub email_verified: bool,
     #[sqlx(rename = "u_name")]
     pub name: Option<String>,
     #[sqlx(rename = "u_password_hash")]
@@ -95,6 +124,7 @@ impl From<OwnerRow> for UserRow {
             id,
             login,
             email,
+            email_verified,
             name,
             password_hash,
             totp_sealed,
@@ -108,6 +138,7 @@ impl From<OwnerRow> for UserRow {
             id,
             login,
             email,
+            email_verified,
             name,
             password_hash,
             totp_sealed,
@@ -129,7 +160,7 @@ pub struct AppRow {
     pub client_secret_digest: Vec<u8>,
     pub name: String,
     pub url: String,
-    pub callback_url: Option<String>,
+    pub callback_urls: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -144,7 +175,7 @@ impl TryFrom<AppRow> for App {
             client_secret_digest: digest(r.client_secret_digest, "a client secret digest")?,
             name: r.name,
             url: r.url,
-            callback_url: r.callback_url,
+            callbacks: callbacks_from_storage(r.callback_urls.as_deref())?,
             created_at: from_ts(r.created_at),
             updated_at: from_ts(r.updated_at),
         })

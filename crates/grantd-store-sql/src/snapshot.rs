@@ -3,7 +3,7 @@
 
 use crate::backend::{commit, snapshot, write, Backend};
 use crate::exec::{all, execute, one};
-use crate::rows::{convert, ts, AppRow, AuthorizationRow, GrantTableRow, UserRow};
+use crate::rows::{callbacks_to_storage, convert, ts, AppRow, AuthorizationRow, GrantTableRow, UserRow};
 use crate::sql::AUTHORIZATIONS;
 use crate::{args, users::USERS};
 use grantd_core::model::{login_key, User};
@@ -38,8 +38,8 @@ pub async fn import<B: Backend>(b: &B, snapshot: &Snapshot) -> StoreResult<()> {
         return Err(StoreError::Conflict(Conflict::NotEmpty));
     }
     let sql = format!(
-        "INSERT INTO users (id, login, login_key, email, name, password_hash, totp_sealed, totp_last_step, \
-         created_at, updated_at) {keep}VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        "INSERT INTO users (id, login, login_key, email, email_verified, name, password_hash, totp_sealed, \
+         totp_last_step, created_at, updated_at) {keep}VALUES ($1, $2, $3, $4, $11, $5, $6, $7, $8, $9, $10)"
     );
     for u in &snapshot.users {
         let key = login_key(&u.login);
@@ -53,22 +53,24 @@ pub async fn import<B: Backend>(b: &B, snapshot: &Snapshot) -> StoreResult<()> {
             u.totp_sealed.as_deref(),
             u.totp_last_step,
             ts(u.created_at),
-            ts(u.updated_at)
+            ts(u.updated_at),
+            u.email_verified
         ];
         execute::<B>(&mut tx, &sql, &args).await?;
     }
     let sql = format!(
-        "INSERT INTO apps (id, client_id, client_secret_digest, name, url, callback_url, created_at, updated_at) \
+        "INSERT INTO apps (id, client_id, client_secret_digest, name, url, callback_urls, created_at, updated_at) \
          {keep}VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     );
     for a in &snapshot.apps {
+        let callbacks = callbacks_to_storage(&a.callbacks);
         let args = args![
             a.id.0,
             &a.client_id.0,
             &a.client_secret_digest[..],
             &a.name,
             &a.url,
-            &a.callback_url,
+            &callbacks,
             ts(a.created_at),
             ts(a.updated_at)
         ];

@@ -6,7 +6,7 @@
 #[macro_export]
 macro_rules! user_columns {
     () => {
-        "id, login, email, name, password_hash, totp_sealed, totp_last_step, failed_logins, locked_until, \
+        "id, login, email, email_verified, name, password_hash, totp_sealed, totp_last_step, failed_logins, locked_until, \
          created_at, updated_at"
     };
 }
@@ -15,7 +15,7 @@ macro_rules! user_columns {
 #[macro_export]
 macro_rules! owner_columns {
     () => {
-        "u.id AS u_id, u.login AS u_login, u.email AS u_email, u.name AS u_name, \
+        "u.id AS u_id, u.login AS u_login, u.email AS u_email, u.email_verified AS u_email_verified, u.name AS u_name, \
          u.password_hash AS u_password_hash, u.totp_sealed AS u_totp_sealed, \
          u.totp_last_step AS u_totp_last_step, u.failed_logins AS u_failed_logins, \
          u.locked_until AS u_locked_until, u.created_at AS u_created_at, u.updated_at AS u_updated_at"
@@ -26,7 +26,7 @@ macro_rules! owner_columns {
 #[macro_export]
 macro_rules! app_columns {
     () => {
-        "id, client_id, client_secret_digest, name, url, callback_url, created_at, updated_at"
+        "id, client_id, client_secret_digest, name, url, callback_urls, created_at, updated_at"
     };
 }
 

@@ -19,7 +19,7 @@ pub const TOKEN: &str = token_lookup!("", 1, 2);
 /// `$3` with its owner, in one row whatever exists: [`CheckRow`].
 pub const APP_TOKEN_CHECK: &str = concat!(
     "SELECT c.id AS c_id, c.client_id AS c_client_id, c.client_secret_digest AS c_client_secret_digest, \
-     c.name AS c_name, c.url AS c_url, c.callback_url AS c_callback_url, c.created_at AS c_created_at, \
+     c.name AS c_name, c.url AS c_url, c.callback_urls AS c_callback_urls, c.created_at AS c_created_at, \
      c.updated_at AS c_updated_at, t.* FROM (SELECT $1 AS client_id) q \
      LEFT JOIN apps c ON c.client_id = q.client_id LEFT JOIN (",
     token_lookup!("", 2, 3),
@@ -80,8 +80,8 @@ pub struct CheckedAppRow {
     pub name: String,
     #[sqlx(rename = "c_url")]
     pub url: String,
-    #[sqlx(rename = "c_callback_url")]
-    pub callback_url: Option<String>,
+    #[sqlx(rename = "c_callback_urls")]
+    pub callback_urls: Option<String>,
     #[sqlx(rename = "c_created_at")]
     pub created_at: i64,
     #[sqlx(rename = "c_updated_at")]
@@ -96,7 +96,7 @@ impl From<CheckedAppRow> for AppRow {
             client_secret_digest,
             name,
             url,
-            callback_url,
+            callback_urls,
             created_at,
             updated_at,
         } = r;
@@ -106,7 +106,7 @@ impl From<CheckedAppRow> for AppRow {
             client_secret_digest,
             name,
             url,
-            callback_url,
+            callback_urls,
             created_at,
             updated_at,
         }

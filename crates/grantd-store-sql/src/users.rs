@@ -1,4 +1,5 @@
-//! Users: creation, look-ups by login key and id, password and TOTP seed changes, deletion.
+//! Users: creation, look-ups by login key and id, password, e-mail and TOTP seed changes,
+//! deletion.
 //! Logins are unique by [`login_key`], the domain's case-folding, bound from Rust.
 
 use crate::backend::{read, Backend};
@@ -14,8 +15,8 @@ pub async fn create_user<B: Backend>(b: &B, new: NewUser) -> StoreResult<User> {
     // `WHERE NOT EXISTS`: a taken login inserts nothing, so it does not use up an id (a
     // PostgreSQL sequence does not roll back); two racing creates still meet the unique rule.
     const SQL: &str = concat!(
-        "INSERT INTO users (login, login_key, email, name, password_hash, created_at, updated_at) \
-         SELECT $1, $2, $3, $4, $5, $6, $6 WHERE NOT EXISTS (SELECT 1 FROM users WHERE login_key = $2) \
+        "INSERT INTO users (login, login_key, email, email_verified, name, password_hash, created_at, updated_at) \
+         SELECT $1, $2, $3, $7, $4, $5, $6, $6 WHERE NOT EXISTS (SELECT 1 FROM users WHERE login_key = $2) \
          RETURNING ",
         user_columns!()
     );
@@ -26,7 +27,8 @@ pub async fn create_user<B: Backend>(b: &B, new: NewUser) -> StoreResult<User> {
         &new.email,
         &new.name,
         &new.password_hash,
-        ts(new.now)
+        ts(new.now),
+        new.email_verified
     ];
     let row: Option<UserRow> = optional::<B, _>(&mut *read(b).await?, SQL, &args).await?;
     Ok(row.ok_or(StoreError::Conflict(Conflict::Login))?.into())
@@ -72,6 +74,18 @@ pub async fn set_password_hash<B: Backend>(b: &B, id: UserId, hash: &str, now: O
 pub async fn set_totp<B: Backend>(b: &B, id: UserId, sealed: Option<&[u8]>, now: OffsetDateTime) -> StoreResult<()> {
     const SQL: &str = "UPDATE users SET totp_sealed = $1, totp_last_step = 0, updated_at = $2 WHERE id = $3";
     found(execute::<B>(&mut *read(b).await?, SQL, &args![sealed, ts(now), id.0]).await?)
+}
+
+/// Sets or clears the e-mail address and its verified flag.
+pub async fn set_email<B: Backend>(
+    b: &B,
+    id: UserId,
+    email: Option<&str>,
+    verified: bool,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    const SQL: &str = "UPDATE users SET email = $1, email_verified = $2, updated_at = $3 WHERE id = $4";
+    found(execute::<B>(&mut *read(b).await?, SQL, &args![email, verified, ts(now), id.0]).await?)
 }
 
 /// Deletes a user; authorizations and grants go with it (their user_id cascades).

@@ -34,7 +34,7 @@ fn app_at(row: &Row<'_>, i: usize) -> rusqlite::Result<AppRow> {
         client_secret_digest: row.get(i + 2)?,
         name: row.get(i + 3)?,
         url: row.get(i + 4)?,
-        callback_url: row.get(i + 5)?,
+        callback_urls: row.get(i + 5)?,
         created_at: row.get(i + 6)?,
         updated_at: row.get(i + 7)?,
     })
@@ -71,14 +71,15 @@ fn user_at(row: &Row<'_>, i: usize) -> rusqlite::Result<UserRow> {
         id: row.get(i)?,
         login: row.get(i + 1)?,
         email: row.get(i + 2)?,
-        name: row.get(i + 3)?,
-        password_hash: row.get(i + 4)?,
-        totp_sealed: row.get(i + 5)?,
-        totp_last_step: row.get(i + 6)?,
-        failed_logins: row.get(i + 7)?,
-        locked_until: row.get(i + 8)?,
-        created_at: row.get(i + 9)?,
-        updated_at: row.get(i + 10)?,
+        email_verified: row.get(i + 3)?,
+        name: row.get(i + 4)?,
+        password_hash: row.get(i + 5)?,
+        totp_sealed: row.get(i + 6)?,
+        totp_last_step: row.get(i + 7)?,
+        failed_logins: row.get(i + 8)?,
+        locked_until: row.get(i + 9)?,
+        created_at: row.get(i + 10)?,
+        updated_at: row.get(i + 11)?,
     })
 }
 

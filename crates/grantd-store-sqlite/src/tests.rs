@@ -21,7 +21,7 @@ fn new_app(client_id: &str, digest: u8, name: &str) -> NewApp {
         client_secret_digest: [digest; 32],
         name: name.into(),
         url: "https://example.com".into(),
-        callback_url: None,
+        callbacks: Vec::new(),
         now: OffsetDateTime::now_utc(),
     }
 }
@@ -31,7 +31,7 @@ async fn inline_statements_number_their_parameters_in_order_and_have_the_mapped_
     let (store, _dir) = store().await;
     let readers = store.readers.as_ref().expect("a file database has readers");
     // rusqlite binds by position; SQLite numbers `$n` in the order they first appear.
-    for (sql, params, columns) in [(APP_BY_CLIENT_ID, 1, 8), (TOKEN, 2, 16 + 11)] {
+    for (sql, params, columns) in [(APP_BY_CLIENT_ID, 1, 8), (TOKEN, 2, 16 + 12)] {
         let (names, count) = readers
             .read(|conn| {
                 let stmt = conn.prepare(sql)?;
@@ -163,4 +163,44 @@ async fn cached_apps_follow_every_commit_from_this_process_or_another() {
     for _ in 0..8 {
         assert_eq!(digest(&store).await, None, "a deleted app is gone at once");
     }
+}
+
+/// Migration 0008 on a database made by the migrations before it: an app keeps its one callback
+/// URL as its first, one without keeps none, and every user's address starts unverified.
+#[test]
+fn migration_0008_keeps_each_apps_callback_as_its_first() {
+    use grantd_core::model::App;
+    let conn = rusqlite::Connection::open_in_memory().expect("open");
+    for sql in [
+        include_str!("../migrations/0001_init.sql"),
+        include_str!("../migrations/0002_authorizations_by_user.sql"),
+        include_str!("../migrations/0003_authorizations_by_user_in_order.sql"),
+        include_str!("../migrations/0004_authorization_counts.sql"),
+        include_str!("../migrations/0005_authorizations_by_token.sql"),
+        include_str!("../migrations/0006_unknown_logins.sql"),
+    ] {
+        conn.execute_batch(sql).expect("an earlier migration");
+    }
+    conn.execute_batch(
+        "INSERT INTO apps (client_id, client_secret_digest, name, url, callback_url, created_at, updated_at) \
+         VALUES ('with', zeroblob(32), 'With', 'https://w.example', 'https://w.example/cb?x=1', 1, 1), \
+                ('without', zeroblob(32), 'Without', 'https://n.example', NULL, 1, 1); \
+         INSERT INTO users (login, login_key, email, password_hash, created_at, updated_at) \
+         VALUES ('alice', 'alice', 'alice@example.com', 'hash', 1, 1);",
+    )
+    .expect("rows of before");
+    conn.execute_batch(include_str!("../migrations/0008_callbacks_and_verified_emails.sql"))
+        .expect("migration 0008");
+    let callbacks = |client_id: &str| -> Vec<String> {
+        let app: App = crate::inline::read_app(&conn, client_id).expect("read").expect("found");
+        app.callback_urls().iter().map(|u| u.as_str().to_owned()).collect()
+    };
+    assert_eq!(callbacks("with"), ["https://w.example/cb?x=1"]);
+    assert!(callbacks("without").is_empty());
+    let verified: bool = conn
+        .query_row("SELECT email_verified FROM users WHERE login = 'alice'", [], |r| {
+            r.get(0)
+        })
+        .expect("read");
+    assert!(!verified);
 }

@@ -144,12 +144,34 @@ pub enum UserCommand {
         /// E-mail address.
         #[arg(long)]
         email: Option<String>,
+        /// The e-mail address is verified (`GET /user/emails` says so); unverified otherwise.
+        #[arg(long, requires = "email")]
+        email_verified: bool,
         /// Display name.
         #[arg(long)]
         name: Option<String>,
     },
     /// List users.
     List,
+    /// Set, mark or remove a user's e-mail address. A new address is unverified unless
+    /// `--verified` is given; without an address, `--verified` or `--unverified` marks the
+    /// current one.
+    Email {
+        /// Login name.
+        login: String,
+        /// The new address.
+        #[arg(required_unless_present_any = ["verified", "unverified", "remove"], conflicts_with = "remove")]
+        email: Option<String>,
+        /// The address is verified.
+        #[arg(long, conflicts_with_all = ["unverified", "remove"])]
+        verified: bool,
+        /// The address is not verified.
+        #[arg(long, conflicts_with = "remove")]
+        unverified: bool,
+        /// Remove the address.
+        #[arg(long)]
+        remove: bool,
+    },
     /// Lift a user's lock-out after failed logins and forget the failures counted.
     Unlock {
         /// Login name.
@@ -199,9 +221,31 @@ pub enum AppCommand {
         /// The app's home page.
         #[arg(long)]
         url: String,
-        /// The app's callback URL.
+        /// A callback URL; repeat for several, the first is the default redirect.
+        #[arg(long = "callback-url", value_name = "URL")]
+        callback_urls: Vec<String>,
+        /// Keep this client id (an app moving from another server, or a public client such as
+        /// gh's) instead of making a new one; needs `--client-secret-stdin`.
+        #[arg(long, requires = "client_secret_stdin")]
+        client_id: Option<String>,
+        /// Read the app's existing client secret from standard input (with `--client-id`).
+        #[arg(long, requires = "client_id")]
+        client_secret_stdin: bool,
+    },
+    /// Change an app's name, home page or callback URLs.
+    Update {
+        /// The app's client id.
+        client_id: String,
+        /// New name.
         #[arg(long)]
-        callback_url: Option<String>,
+        name: Option<String>,
+        /// New home page.
+        #[arg(long)]
+        url: Option<String>,
+        /// The callback URLs, replacing all of them (repeat for several; `--callback-url ''`
+        /// removes them all).
+        #[arg(long = "callback-url", value_name = "URL")]
+        callback_urls: Option<Vec<String>>,
     },
     /// List OAuth apps.
     List,

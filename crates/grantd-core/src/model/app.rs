@@ -3,6 +3,7 @@
 
 use super::AppId;
 use time::OffsetDateTime;
+use url::Url;
 
 /// An OAuth app's public identifier: 20 characters (`Iv1.` style ids are accepted on lookup too).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -27,8 +28,8 @@ pub struct App {
     pub name: String,
     /// The app's home page.
     pub url: String,
-    /// The app's callback URL, if any.
-    pub callback_url: Option<String>,
+    /// The app's callback URLs, in the order they were given (see [`App::callback_urls`]).
+    pub callbacks: Vec<Url>,
     /// Creation time.
     pub created_at: OffsetDateTime,
     /// Last change.
@@ -36,6 +37,13 @@ pub struct App {
 }
 
 impl App {
+    /// The app's callback URLs in order; the first is where an authorization without
+    /// `redirect_uri` goes back to. Match a requested `redirect_uri` against them with
+    /// [`super::redirect::allowed`] (FLOWS 15).
+    pub fn callback_urls(&self) -> &[Url] {
+        &self.callbacks
+    }
+
     /// Whether `other` is this app with the same client secret (its credentials still hold).
     pub fn same_credentials(&self, other: &App) -> bool {
         self.id == other.id && self.client_secret_digest == other.client_secret_digest
@@ -63,6 +71,17 @@ impl std::fmt::Debug for App {
     }
 }
 
+/// An app's settings to change (`None`: keep).
+#[derive(Debug, Clone, Default)]
+pub struct AppUpdate {
+    /// New name.
+    pub name: Option<String>,
+    /// New home page.
+    pub url: Option<String>,
+    /// New callback URLs, replacing all of them.
+    pub callbacks: Option<Vec<Url>>,
+}
+
 /// The part of an app shown inside authorizations and grants (`app{client_id,name,url}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppSummary {
@@ -87,8 +106,8 @@ pub struct NewApp {
     pub name: String,
     /// Home page.
     pub url: String,
-    /// Callback URL.
-    pub callback_url: Option<String>,
+    /// Callback URLs, in order.
+    pub callbacks: Vec<Url>,
     /// Creation time.
     pub now: OffsetDateTime,
 }

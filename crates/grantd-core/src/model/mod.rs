@@ -4,11 +4,12 @@ mod app;
 mod authorization;
 mod grant;
 mod ids;
+pub mod redirect;
 mod scopes;
 mod source;
 mod user;
 
-pub use app::{App, AppSummary, ClientId, NewApp};
+pub use app::{App, AppSummary, AppUpdate, ClientId, NewApp};
 pub use authorization::{Authorization, AuthorizationUpdate, NewAuthorization, PAT_CLIENT_ID};
 pub use grant::Grant;
 pub use ids::{AppId, AuthorizationId, GrantId, UserId};

@@ -12,6 +12,9 @@ pub struct User {
     pub login: String,
     /// E-mail address, if known.
     pub email: Option<String>,
+    /// Whether the e-mail address was verified (by the administrator who set it): `GET
+    /// /user/emails` reports it, and sign-in integrations may refuse unverified addresses.
+    pub email_verified: bool,
     /// Display name, if known.
     pub name: Option<String>,
     /// Argon2id hash in PHC string format.
@@ -63,6 +66,8 @@ pub struct NewUser {
     pub login: String,
     /// E-mail address.
     pub email: Option<String>,
+    /// Whether the address is verified.
+    pub email_verified: bool,
     /// Display name.
     pub name: Option<String>,
     /// Argon2id hash of the password.

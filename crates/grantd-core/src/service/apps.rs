@@ -8,7 +8,8 @@
 
 use super::authorizations::is_web_url;
 use super::{non_blank, ServiceError, ServiceResult, Services};
-use crate::model::{App, AppId, Authorization, ClientId, NewApp, User};
+use crate::model::redirect::parse_callback;
+use crate::model::{App, AppId, AppUpdate, Authorization, ClientId, NewApp, User};
 use crate::secret::{generate_client_id, ClientSecret, Token, TokenKind};
 use crate::store::{Conflict, StoreError};
 
@@ -147,36 +148,18 @@ impl Services {
         Ok(self.store.delete_app_tokens(app.id).await?)
     }
 
-    /// Registers an OAuth app; returns it with its client secret, shown only this once.
-    pub async fn add_app(
-        &self,
-        name: &str,
-        url: &str,
-        callback_url: Option<&str>,
-    ) -> ServiceResult<(App, ClientSecret)> {
-        let name =
-            non_blank(Some(name.to_owned())).ok_or_else(|| ServiceError::Rejected("the app needs a name".into()))?;
-        if !is_web_url(url) {
-            return Err(ServiceError::Rejected(format!(
-                "the app URL {url:?} is not an absolute http or https URL"
-            )));
-        }
-        let callback_url = non_blank(callback_url.map(str::to_owned));
-        if let Some(c) = &callback_url {
-            if url::Url::parse(c).is_err() {
-                return Err(ServiceError::Rejected(format!(
-                    "the callback URL {c:?} is not an absolute URL"
-                )));
-            }
-        }
+    /// Registers an OAuth app with a new client id and secret; returns it with its client secret,
+    /// shown only this once. `callbacks` in order (the first is the default redirect, FLOWS 15).
+    pub async fn add_app(&self, name: &str, url: &str, callbacks: &[String]) -> ServiceResult<(App, ClientSecret)> {
+        let (name, url, callbacks) = app_settings(name, url, callbacks)?;
         let secret = ClientSecret::generate();
         for _ in 0..3 {
             let new = NewApp {
                 client_id: ClientId(generate_client_id()),
                 client_secret_digest: secret.digest(),
                 name: name.clone(),
-                url: url.to_owned(),
-                callback_url: callback_url.clone(),
+                url: url.clone(),
+                callbacks: callbacks.clone(),
                 now: self.clock.now(),
             };
             match self.store.create_app(new).await {
@@ -186,6 +169,63 @@ impl Services {
             }
         }
         Err(ServiceError::internal("client id collided repeatedly"))
+    }
+
+    /// Registers an app under a client id and secret it already has (an app moving from GitHub
+    /// Enterprise, or a well-known public client such as gh's, FLOWS 38). The id is 1 to 100 of
+    /// `A-Z a-z 0-9 . _ -`; the secret, trimmed, at least [`MIN_IMPORTED_SECRET_LEN`] characters.
+    pub async fn import_app(
+        &self,
+        name: &str,
+        url: &str,
+        callbacks: &[String],
+        client_id: &str,
+        secret: &ClientSecret,
+    ) -> ServiceResult<App> {
+        let (name, url, callbacks) = app_settings(name, url, callbacks)?;
+        validate_client_id(client_id)?;
+        let secret = ClientSecret::from_client(secret.expose().trim());
+        if secret.expose().chars().count() < MIN_IMPORTED_SECRET_LEN {
+            return Err(ServiceError::Rejected(format!(
+                "the client secret must have at least {MIN_IMPORTED_SECRET_LEN} characters"
+            )));
+        }
+        let new = NewApp {
+            client_id: ClientId(client_id.to_owned()),
+            client_secret_digest: secret.digest(),
+            name,
+            url,
+            callbacks,
+            now: self.clock.now(),
+        };
+        self.store.create_app(new).await.map_err(|e| match e {
+            StoreError::Conflict(Conflict::ClientId) => {
+                ServiceError::Rejected(format!("an app with the client id {client_id:?} exists already"))
+            }
+            other => other.into(),
+        })
+    }
+
+    /// Changes an app's name, home page or callback URLs (a new list replaces the old one).
+    pub async fn update_app(
+        &self,
+        client_id: &str,
+        name: Option<&str>,
+        url: Option<&str>,
+        callbacks: Option<&[String]>,
+    ) -> ServiceResult<App> {
+        let app = self.require_app(client_id).await?;
+        let update = AppUpdate {
+            name: name.map(valid_name).transpose()?,
+            url: url.map(valid_home_page).transpose()?,
+            callbacks: callbacks.map(valid_callbacks).transpose()?,
+        };
+        if update.name.is_none() && update.url.is_none() && update.callbacks.is_none() {
+            return Err(ServiceError::Rejected(
+                "nothing to change: give --name, --url or --callback-url".into(),
+            ));
+        }
+        Ok(self.store.update_app(app.id, &update, self.clock.now()).await?)
     }
 
     /// Every app.
@@ -218,6 +258,63 @@ impl Services {
     }
 }
 
+/// Shortest client secret an imported app may have: GitHub's are 40 hexadecimal characters; 20
+/// keeps guessing out of reach while accepting other servers' shorter secrets.
+pub const MIN_IMPORTED_SECRET_LEN: usize = 20;
+
+/// Longest client id an imported app may have.
+pub const MAX_CLIENT_ID_LEN: usize = 100;
+
+/// An app's name, home page and callback URLs, checked.
+fn app_settings(name: &str, url: &str, callbacks: &[String]) -> ServiceResult<(String, String, Vec<url::Url>)> {
+    Ok((valid_name(name)?, valid_home_page(url)?, valid_callbacks(callbacks)?))
+}
+
+fn valid_name(name: &str) -> ServiceResult<String> {
+    non_blank(Some(name.to_owned())).ok_or_else(|| ServiceError::Rejected("the app needs a name".into()))
+}
+
+fn valid_home_page(url: &str) -> ServiceResult<String> {
+    let url = url.trim();
+    if is_web_url(url) {
+        Ok(url.to_owned())
+    } else {
+        Err(ServiceError::Rejected(format!(
+            "the app URL {url:?} is not an absolute http or https URL"
+        )))
+    }
+}
+
+/// Callback URLs in order, blank ones left out, each checked by [`parse_callback`]; a URL given
+/// twice is kept once.
+fn valid_callbacks(raw: &[String]) -> ServiceResult<Vec<url::Url>> {
+    let mut callbacks: Vec<url::Url> = Vec::new();
+    for r in raw.iter().filter(|r| !r.trim().is_empty()) {
+        let url = parse_callback(r).map_err(ServiceError::Rejected)?;
+        if !callbacks.contains(&url) {
+            callbacks.push(url);
+        }
+    }
+    Ok(callbacks)
+}
+
+/// An imported client id: 1 to [`MAX_CLIENT_ID_LEN`] characters of `A-Z a-z 0-9 . _ -` (what
+/// GitHub's ids use: `Iv1.…`, `Ov23li…`, hexadecimal), so it is safe in a path segment and a log.
+fn validate_client_id(client_id: &str) -> ServiceResult<()> {
+    let ok = !client_id.is_empty()
+        && client_id.len() <= MAX_CLIENT_ID_LEN
+        && client_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ServiceError::Rejected(format!(
+            "{client_id:?} is not a valid client id: use 1 to {MAX_CLIENT_ID_LEN} letters, digits, '.', '_' or '-'"
+        )))
+    }
+}
+
 /// The app if `secret` is its client secret, else `Bad credentials`. Compared in constant time,
 /// and against a digest even when there is no app, so an unknown id costs what a wrong secret
 /// costs.
@@ -229,5 +326,44 @@ fn verify_app(app: Option<App>, secret: &ClientSecret) -> ServiceResult<App> {
             let _ = secret.matches(&[0u8; 32]);
             Err(ServiceError::BadCredentials)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imported_client_ids_are_short_and_plain() {
+        for ok in [
+            "178c6fc778ccc68e1d6a",
+            "Iv1.0123456789abcdef",
+            "Ov23li_x-y",
+            "a",
+            &"x".repeat(100),
+        ] {
+            assert!(validate_client_id(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a b", "a/b", "a%2Fb", "é", "a:b", &"x".repeat(101)] {
+            assert!(validate_client_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn callbacks_keep_their_order_once_each() {
+        let raw = [
+            "https://b.example/cb",
+            " ",
+            "https://a.example/cb",
+            "https://B.example/cb",
+        ]
+        .map(String::from);
+        let got: Vec<String> = valid_callbacks(&raw)
+            .expect("valid")
+            .into_iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(got, ["https://b.example/cb", "https://a.example/cb"]);
+        assert!(valid_callbacks(&["javascript:alert(1)".to_owned()]).is_err());
     }
 }

@@ -11,13 +11,13 @@ mod login;
 mod login_gate;
 mod users;
 
-pub use apps::{CheckedToken, TokenCheck};
+pub use apps::{CheckedToken, TokenCheck, MAX_CLIENT_ID_LEN, MIN_IMPORTED_SECRET_LEN};
 pub use auth_log::AUTH_TARGET;
 pub use authorizations::{CreateAuthorization, GetOrCreate, UpdateAuthorization};
 pub use credentials::MAX_CREDENTIALS;
 pub use failed_auth::FailedAuthPolicy;
 pub use login::LoginOutcome;
-pub use users::EnabledTwoFactor;
+pub use users::{EmailChange, EnabledTwoFactor};
 
 use crate::clock::Clock;
 use crate::model::{ScopeError, ScopeRegistry};

@@ -1,4 +1,5 @@
-//! The administration of users (CLI): create, list, change password, remove, two-factor on/off.
+//! The administration of users (CLI): create, list, change password or e-mail address, remove,
+//! two-factor on/off.
 
 use super::{non_blank, ServiceError, ServiceResult, Services};
 use crate::model::{NewUser, User};
@@ -27,20 +28,25 @@ impl Services {
         login: &str,
         password: SecretString,
         email: Option<String>,
+        email_verified: bool,
         name: Option<String>,
     ) -> ServiceResult<User> {
         validate_login(login)?;
         validate_password(&password)?;
         let email = non_blank(email);
         if let Some(e) = &email {
-            if !e.contains('@') || e.chars().any(char::is_whitespace) {
-                return Err(ServiceError::Rejected(format!("{e:?} is not an e-mail address")));
-            }
+            validate_email(e)?;
+        }
+        if email_verified && email.is_none() {
+            return Err(ServiceError::Rejected(
+                "only an e-mail address can be verified: give one".into(),
+            ));
         }
         let password_hash = self.hash_password(password).await?;
         let new = NewUser {
             login: login.to_owned(),
             email,
+            email_verified,
             name: non_blank(name),
             password_hash,
             now: self.clock.now(),
@@ -67,6 +73,34 @@ impl Services {
         let user = self.require_user(login).await?;
         let hash = self.hash_password(password).await?;
         self.store.set_password_hash(user.id, &hash, self.clock.now()).await?;
+        Ok(user)
+    }
+
+    /// Changes a user's e-mail address or whether it is verified; the user as they now are.
+    pub async fn set_email(&self, login: &str, change: EmailChange) -> ServiceResult<User> {
+        let mut user = self.require_user(login).await?;
+        let (email, verified) = match change {
+            EmailChange::Address { email, verified } => {
+                let email = email.trim().to_owned();
+                validate_email(&email)?;
+                (Some(email), verified)
+            }
+            EmailChange::Verified(verified) => match user.email.clone() {
+                Some(email) => (Some(email), verified),
+                None => {
+                    return Err(ServiceError::Rejected(format!(
+                        "{} has no e-mail address to mark",
+                        user.login
+                    )))
+                }
+            },
+            EmailChange::Remove => (None, false),
+        };
+        let now = self.clock.now();
+        self.store.set_email(user.id, email.as_deref(), verified, now).await?;
+        user.email = email;
+        user.email_verified = verified;
+        user.updated_at = now;
         Ok(user)
     }
 
@@ -118,6 +152,38 @@ impl Services {
     }
 }
 
+/// A change of a user's e-mail address ([`Services::set_email`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmailChange {
+    /// A new address, verified or not.
+    Address {
+        /// The address.
+        email: String,
+        /// Whether it is verified.
+        verified: bool,
+    },
+    /// The same address, now verified or not.
+    Verified(bool),
+    /// No address any more.
+    Remove,
+}
+
+/// An e-mail address as grantd checks one: an `@` between non-empty parts, no white space, at
+/// most 254 characters (RFC 5321's path limit). Whether it receives mail is the administrator's
+/// to say (`--verified`).
+fn validate_email(email: &str) -> ServiceResult<()> {
+    let ok = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email
+            .rsplit_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+    if ok {
+        Ok(())
+    } else {
+        Err(ServiceError::Rejected(format!("{email:?} is not an e-mail address")))
+    }
+}
+
 /// GitHub's login rules: 1-39 characters, letters, digits and single hyphens, not at either end.
 fn validate_login(login: &str) -> ServiceResult<()> {
     let ok = !login.is_empty()
@@ -153,6 +219,16 @@ fn validate_password(password: &SecretString) -> ServiceResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn email_addresses_need_both_sides_of_an_at() {
+        for ok in ["a@b", "first.last+tag@example.com", "\"odd@\"@example.com"] {
+            assert!(validate_email(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a", "@b", "a@", "a b@c", "a@b\n", &format!("{}@b", "x".repeat(253))] {
+            assert!(validate_email(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn logins_follow_githubs_rules() {

@@ -34,6 +34,10 @@ pub fn security(headers: &mut HeaderMap) {
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("deny"));
 }
 
+/// The GitHub Enterprise Server version grantd answers as: `X-GitHub-Enterprise-Version`
+/// (BEHAVIOR 73) and `installed_version` of `GET /meta` (FLOWS 40) say the same.
+pub const ENTERPRISE_VERSION: &str = "3.19.0";
+
 /// What the answer's headers depend on, gathered on the way in.
 #[derive(Debug)]
 pub struct Context {
@@ -65,7 +69,10 @@ pub fn add(headers: &mut HeaderMap, context: Context, rate: Option<&RateState>, 
         HeaderValue::from_static("Accept, Authorization, Cookie, X-GitHub-OTP"),
     );
     if context.enterprise {
-        headers.insert(X_GITHUB_ENTERPRISE_VERSION, HeaderValue::from_static("3.19.0"));
+        headers.insert(
+            X_GITHUB_ENTERPRISE_VERSION,
+            HeaderValue::from_static(ENTERPRISE_VERSION),
+        );
     }
     if let Some(rate) = rate {
         headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(rate.limit));

@@ -31,6 +31,8 @@ pub fn call(endpoint: Endpoint, req: Request, state: AppState) -> Pin<Box<dyn Fu
     match endpoint {
         E::Root => meta::root.call(req, state),
         E::User => meta::user.call(req, state),
+        E::UserEmails => meta::emails.call(req, state),
+        E::Meta => meta::meta.call(req, state),
         E::ListAuthorizations => authz::list.call(req, state),
         E::CreateAuthorization => authz::create.call(req, state),
         E::GetOrCreateAuthorization => authz::get_or_create.call(req, state),

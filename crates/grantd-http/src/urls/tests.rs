@@ -68,6 +68,10 @@ fn paths_are_classified() {
     assert_eq!(auth(Method::GET, "/user"), TokenOrPassword);
     assert_eq!(auth(Method::PUT, "/user"), TokenOrPassword);
     assert_eq!(auth(Method::GET, "/user/"), Public);
+    assert_eq!(auth(Method::GET, "/user/emails"), TokenOrPassword);
+    assert_eq!(auth(Method::POST, "/user/emails"), TokenOrPassword);
+    assert_eq!(auth(Method::GET, "/user/emails/x"), Public);
+    assert_eq!(auth(Method::GET, "/meta"), Public);
     assert_eq!(auth(Method::GET, "/"), Public);
     assert_eq!(auth(Method::GET, ""), Public);
 }

@@ -61,6 +61,7 @@ pub fn new_user(login: &str, now: OffsetDateTime) -> NewUser {
     NewUser {
         login: login.to_owned(),
         email: Some(format!("{login}@example.com")),
+        email_verified: false,
         name: Some(format!("The {login}")),
         password_hash: format!("$argon2id$fake${login}"),
         now,
@@ -88,9 +89,14 @@ pub fn new_app(client_id: &str, now: OffsetDateTime) -> NewApp {
         client_secret_digest: [7; 32],
         name: format!("App {client_id}"),
         url: format!("https://{client_id}.example.com"),
-        callback_url: Some(format!("https://{client_id}.example.com/callback")),
+        callbacks: vec![url(&format!("https://{client_id}.example.com/callback"))],
         now,
     }
+}
+
+/// A parsed URL (test input).
+pub fn url(raw: &str) -> url::Url {
+    url::Url::parse(raw).expect("a test URL")
 }
 
 /// Creates the app `client_id` at `at(0)`.

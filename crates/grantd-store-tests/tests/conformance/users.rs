@@ -1,11 +1,11 @@
-//! Users: created and found by login in any case, listed, counted, given a new password hash,
-//! deleted with their tokens and grants.
+//! Users: created and found by login in any case, listed, counted, given a new password hash or
+//! e-mail address, deleted with their tokens and grants.
 
 use crate::fixtures::{
     all, app, at, by_token, create, d, expect_conflict, expect_not_found, grant, grant_ids, grant_of, list_ids,
     new_user, oauth, pat, reload_user, user,
 };
-use grantd_core::model::UserId;
+use grantd_core::model::{NewUser, UserId};
 use grantd_core::store::{Conflict, Store};
 use std::sync::Arc;
 
@@ -141,8 +141,68 @@ async fn delete_user_removes_their_tokens_and_grants(store: Arc<dyn Store>) {
     assert_eq!(list_ids(s, &again, None, all(), at(1)).await, (vec![], 0));
 }
 
+/// Whether the e-mail address is verified is stored on creation and changed with the address by
+/// `set_email`; every read of a user (by id, by login, listed, beside a token) sees it.
+async fn email_and_its_verified_flag_round_trip(store: Arc<dyn Store>) {
+    let s = &*store;
+    let plain = user(s, "plain").await;
+    assert!(!plain.email_verified);
+    let verified = s
+        .create_user(NewUser {
+            email_verified: true,
+            ..new_user("verified", at(0))
+        })
+        .await
+        .expect("create_user");
+    assert!(verified.email_verified);
+    let x = app(s, "app-x").await;
+    create(s, oauth(&verified, &x, None, "v-x")).await;
+    let reads = |id: UserId| async move {
+        let by_id = reload_user(s, id).await;
+        let by_login = s
+            .user_by_login(&by_id.login)
+            .await
+            .expect("user_by_login")
+            .expect("found");
+        let listed = s.list_users().await.expect("list_users");
+        let listed = listed.into_iter().find(|u| u.id == id).expect("listed");
+        let mut all = vec![by_id, by_login, listed];
+        if let Some((_, owner)) = s.authorization_by_token(&d("v-x"), at(1)).await.expect("by token") {
+            if owner.id == id {
+                all.push(owner);
+            }
+        }
+        all.into_iter().map(|u| (u.email, u.email_verified)).collect::<Vec<_>>()
+    };
+    let both = |email: Option<&str>, v: bool, n: usize| vec![(email.map(str::to_owned), v); n];
+    assert_eq!(reads(verified.id).await, both(Some("verified@example.com"), true, 4));
+    assert_eq!(reads(plain.id).await, both(Some("plain@example.com"), false, 3));
+
+    s.set_email(verified.id, Some("new@example.org"), false, at(5))
+        .await
+        .expect("set_email");
+    assert_eq!(reads(verified.id).await, both(Some("new@example.org"), false, 4));
+    assert_eq!(reload_user(s, verified.id).await.updated_at, at(5));
+    s.set_email(plain.id, Some("plain@example.com"), true, at(6))
+        .await
+        .expect("set_email");
+    assert_eq!(reads(plain.id).await, both(Some("plain@example.com"), true, 3));
+    s.set_email(plain.id, None, false, at(7)).await.expect("set_email");
+    assert_eq!(reads(plain.id).await, both(None, false, 3));
+    assert_eq!(
+        reads(verified.id).await,
+        both(Some("new@example.org"), false, 4),
+        "other users are untouched"
+    );
+    expect_not_found(
+        s.set_email(UserId(verified.id.0 + 1000), None, false, at(8)).await,
+        "unknown user",
+    );
+}
+
 store_tests!(
     user_login_is_case_insensitive_and_unique,
+    email_and_its_verified_flag_round_trip,
     users_are_listed_by_id_and_counted,
     set_password_hash_replaces_the_hash,
     delete_user_removes_their_tokens_and_grants,

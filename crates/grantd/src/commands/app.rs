@@ -1,8 +1,11 @@
-//! `grantd app …`: register, list and remove OAuth apps; give one a new client secret.
+//! `grantd app …`: register (with a new client id or an existing one), change, list and remove
+//! OAuth apps; give one a new client secret.
 
-use super::{admin_services, say, service_error};
+use super::{admin_services, read_password, say, service_error};
 use crate::cli::{AppCommand, Cli};
 use grantd_core::model::App;
+use grantd_core::secret::ClientSecret;
+use secrecy::ExposeSecret;
 use serde_json::json;
 
 /// Runs `grantd app …`.
@@ -12,10 +15,31 @@ pub async fn run(cli: &Cli, cmd: &AppCommand) -> anyhow::Result<()> {
         AppCommand::Add {
             name,
             url,
-            callback_url,
+            callback_urls,
+            client_id: Some(client_id),
+            client_secret_stdin,
+        } => {
+            let secret = read_password(*client_secret_stdin)?;
+            let secret = ClientSecret::from_client(secret.expose_secret());
+            let app = services
+                .import_app(name, url, callback_urls, client_id, &secret)
+                .await
+                .map_err(service_error)?;
+            say(
+                cli,
+                &format!("registered app {} with client_id {}", app.name, app.client_id),
+                app_json(&app),
+            );
+        }
+        AppCommand::Add {
+            name,
+            url,
+            callback_urls,
+            client_id: None,
+            ..
         } => {
             let (app, secret) = services
-                .add_app(name, url, callback_url.as_deref())
+                .add_app(name, url, callback_urls)
                 .await
                 .map_err(service_error)?;
             say(
@@ -27,6 +51,22 @@ pub async fn run(cli: &Cli, cmd: &AppCommand) -> anyhow::Result<()> {
                     secret.expose()
                 ),
                 json!({"client_id": app.client_id.0, "client_secret": secret.expose()}),
+            );
+        }
+        AppCommand::Update {
+            client_id,
+            name,
+            url,
+            callback_urls,
+        } => {
+            let app = services
+                .update_app(client_id, name.as_deref(), url.as_deref(), callback_urls.as_deref())
+                .await
+                .map_err(service_error)?;
+            say(
+                cli,
+                &format!("updated app {} ({})", app.name, app.client_id),
+                app_json(&app),
             );
         }
         AppCommand::List => {
@@ -69,7 +109,7 @@ fn app_json(a: &App) -> serde_json::Value {
         "client_id": a.client_id.0,
         "name": a.name,
         "url": a.url,
-        "callback_url": a.callback_url,
+        "callback_urls": a.callback_urls().iter().map(url::Url::as_str).collect::<Vec<_>>(),
         "created_at": grantd_http::views::timestamp(a.created_at),
     })
 }

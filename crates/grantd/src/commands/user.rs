@@ -4,6 +4,7 @@
 use super::{admin_services, read_password, say, service_error};
 use crate::cli::{Cli, TwoFactorCommand, UserCommand};
 use grantd_core::model::User;
+use grantd_core::service::EmailChange;
 use serde_json::json;
 
 /// Runs `grantd user …`.
@@ -14,11 +15,12 @@ pub async fn run(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<()> {
             login,
             password_stdin,
             email,
+            email_verified,
             name,
         } => {
             let password = read_password(*password_stdin)?;
             let user = services
-                .add_user(login, password, email.clone(), name.clone())
+                .add_user(login, password, email.clone(), *email_verified, name.clone())
                 .await
                 .map_err(service_error)?;
             say(
@@ -37,6 +39,29 @@ pub async fn run(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<()> {
                     println!("{}\t{}\t{}\t{}", u.id, u.login, u.email.as_deref().unwrap_or("-"), tfa);
                 }
             }
+        }
+        UserCommand::Email {
+            login,
+            email,
+            verified,
+            unverified,
+            remove,
+        } => {
+            let change = match (email, remove) {
+                (_, true) => EmailChange::Remove,
+                (Some(email), false) => EmailChange::Address {
+                    email: email.clone(),
+                    verified: *verified,
+                },
+                (None, false) => EmailChange::Verified(*verified && !*unverified),
+            };
+            let user = services.set_email(login, change).await.map_err(service_error)?;
+            let text = match &user.email {
+                Some(email) if user.email_verified => format!("{} has the verified address {email}", user.login),
+                Some(email) => format!("{} has the unverified address {email}", user.login),
+                None => format!("{} has no e-mail address", user.login),
+            };
+            say(cli, &text, user_json(&user));
         }
         UserCommand::Passwd { login, password_stdin } => {
             let password = read_password(*password_stdin)?;
@@ -97,6 +122,7 @@ fn user_json(u: &User) -> serde_json::Value {
         "id": u.id.0,
         "login": u.login,
         "email": u.email,
+        "email_verified": u.email_verified,
         "name": u.name,
         "two_factor_authentication": u.two_factor_enabled(),
         "created_at": grantd_http::views::timestamp(u.created_at),

@@ -113,6 +113,240 @@ fn admin_commands_manage_users_and_apps() {
     assert!(!ok && err.contains("no user"), "{err}");
 }
 
+/// The stored app `client_id`, read straight from the command line's database.
+fn stored_app(cli: &Cli, client_id: &str) -> grantd_core::model::App {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = grantd::server::open_store(&cli.db(), &grantd::server::DbOptions::default())
+            .await
+            .unwrap();
+        store
+            .app_by_client_id(client_id)
+            .await
+            .unwrap()
+            .expect("the app exists")
+    })
+}
+
+#[test]
+fn apps_take_several_callbacks_keep_an_existing_client_id_and_change() {
+    let cli = Cli::new();
+    let add = |extra: &[&str], stdin: Option<&str>| {
+        let mut args = vec!["app", "add", "--name", "Web", "--url", "https://web.example", "--json"];
+        args.extend_from_slice(extra);
+        cli.run(&args, stdin)
+    };
+    let (ok, out, err) = add(
+        &[
+            "--callback-url",
+            "https://web.example/cb?tenant=1",
+            "--callback-url",
+            "http://127.0.0.1/callback",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let created: Value = serde_json::from_str(out.trim()).unwrap();
+    let web = created["client_id"].as_str().unwrap().to_owned();
+    let listed = cli.ok_json(&["app", "list", "--json"], None);
+    assert_eq!(
+        listed[0]["callback_urls"],
+        serde_json::json!(["https://web.example/cb?tenant=1", "http://127.0.0.1/callback"])
+    );
+    let (ok, _, err) = add(&["--callback-url", "javascript:alert(1)"], None);
+    assert!(!ok && err.contains("scheme"), "{err}");
+
+    // gh's public OAuth app (FLOWS 38), registered under its own id and secret.
+    let gh_id = "178c6fc778ccc68e1d6a";
+    let gh_secret = "34ddeff2b558a23d38fba8a6de74f086ede1cc0b";
+    let imported = cli.ok_json(
+        &[
+            "app",
+            "add",
+            "--name",
+            "GitHub CLI",
+            "--url",
+            "https://cli.github.com",
+            "--callback-url",
+            "http://127.0.0.1/callback",
+            "--callback-url",
+            "http://localhost/",
+            "--client-id",
+            gh_id,
+            "--client-secret-stdin",
+            "--json",
+        ],
+        Some(&format!("  {gh_secret}\n")),
+    );
+    assert_eq!(imported["client_id"], gh_id);
+    assert!(
+        imported.get("client_secret").is_none(),
+        "a secret given is never printed"
+    );
+    assert_eq!(
+        imported["callback_urls"],
+        serde_json::json!(["http://127.0.0.1/callback", "http://localhost/"])
+    );
+    let stored = stored_app(&cli, gh_id);
+    let secret = grantd_core::secret::ClientSecret::from_client(gh_secret);
+    assert!(
+        secret.matches(&stored.client_secret_digest),
+        "the secret is kept, trimmed"
+    );
+    // A taken id, a bad id, a short secret, and a secret without an id are refused.
+    let import = |id: &str, secret: &str| {
+        cli.run(
+            &[
+                "app",
+                "add",
+                "--name",
+                "X",
+                "--url",
+                "https://x.example",
+                "--client-id",
+                id,
+                "--client-secret-stdin",
+            ],
+            Some(secret),
+        )
+    };
+    let (ok, _, err) = import(gh_id, "another-secret-of-enough-length");
+    assert!(!ok && err.contains("exists already"), "{err}");
+    let (ok, _, err) = import(&web, "another-secret-of-enough-length");
+    assert!(!ok && err.contains("exists already"), "{err}");
+    let (ok, _, err) = import("has/slash", "another-secret-of-enough-length");
+    assert!(!ok && err.contains("not a valid client id"), "{err}");
+    let (ok, _, err) = import(&"x".repeat(101), "another-secret-of-enough-length");
+    assert!(!ok && err.contains("not a valid client id"), "{err}");
+    let (ok, _, err) = import("fresh-id", "  nineteen-chars-xx \n");
+    assert!(!ok && err.contains("at least 20"), "{err}");
+    let (ok, _, err) = cli.run(
+        &[
+            "app",
+            "add",
+            "--name",
+            "X",
+            "--url",
+            "https://x.example",
+            "--client-secret-stdin",
+        ],
+        Some("another-secret-of-enough-length"),
+    );
+    assert!(!ok && err.contains("--client-id"), "{err}");
+    assert_eq!(
+        cli.ok_json(&["app", "list", "--json"], None).as_array().unwrap().len(),
+        2
+    );
+
+    // Update: the name alone, then the callbacks replaced, then removed.
+    let renamed = cli.ok_json(&["app", "update", &web, "--name", "Web 2", "--json"], None);
+    assert_eq!(renamed["name"], "Web 2");
+    assert_eq!(renamed["url"], "https://web.example");
+    assert_eq!(renamed["callback_urls"].as_array().unwrap().len(), 2);
+    let moved = cli.ok_json(
+        &[
+            "app",
+            "update",
+            &web,
+            "--url",
+            "https://new.example",
+            "--callback-url",
+            "https://new.example/auth",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(moved["name"], "Web 2");
+    assert_eq!(moved["url"], "https://new.example");
+    assert_eq!(moved["callback_urls"], serde_json::json!(["https://new.example/auth"]));
+    assert_eq!(
+        stored_app(&cli, &web)
+            .callback_urls()
+            .iter()
+            .map(|u| u.as_str())
+            .collect::<Vec<_>>(),
+        ["https://new.example/auth"]
+    );
+    let cleared = cli.ok_json(&["app", "update", &web, "--callback-url", "", "--json"], None);
+    assert_eq!(cleared["callback_urls"], serde_json::json!([]));
+    let (ok, _, err) = cli.run(&["app", "update", &web], None);
+    assert!(!ok && err.contains("nothing to change"), "{err}");
+    let (ok, _, err) = cli.run(&["app", "update", "nope", "--name", "N"], None);
+    assert!(!ok && err.contains("no app"), "{err}");
+    let (ok, _, err) = cli.run(&["app", "update", &web, "--url", "ftp://x"], None);
+    assert!(!ok && err.contains("not an absolute http"), "{err}");
+}
+
+#[test]
+fn user_email_addresses_are_set_marked_and_removed() {
+    let cli = Cli::new();
+    let user = cli.ok_json(
+        &[
+            "user",
+            "add",
+            "alice",
+            "--password-stdin",
+            "--email",
+            "a@example.com",
+            "--email-verified",
+            "--json",
+        ],
+        Some("correct horse battery\n"),
+    );
+    assert_eq!(
+        (&user["email"], &user["email_verified"]),
+        (&"a@example.com".into(), &true.into())
+    );
+    let (ok, _, err) = cli.run(
+        &["user", "add", "bob", "--password-stdin", "--email-verified"],
+        Some("correct horse battery"),
+    );
+    assert!(!ok && err.contains("--email"), "{err}");
+
+    let email = |extra: &[&str]| {
+        let mut args = vec!["user", "email", "alice", "--json"];
+        args.extend_from_slice(extra);
+        cli.run(&args, None)
+    };
+    let json = |(ok, out, err): (bool, String, String)| -> Value {
+        assert!(ok, "{err}");
+        serde_json::from_str(out.trim()).unwrap()
+    };
+    let changed = json(email(&["b@example.org"]));
+    assert_eq!(
+        (&changed["email"], &changed["email_verified"]),
+        (&"b@example.org".into(), &false.into()),
+        "a new address is unverified unless said otherwise"
+    );
+    let marked = json(email(&["--verified"]));
+    assert_eq!(
+        (&marked["email"], &marked["email_verified"]),
+        (&"b@example.org".into(), &true.into())
+    );
+    let unmarked = json(email(&["--unverified"]));
+    assert_eq!(unmarked["email_verified"], false);
+    let both = json(email(&["c@example.net", "--verified"]));
+    assert_eq!(
+        (&both["email"], &both["email_verified"]),
+        (&"c@example.net".into(), &true.into())
+    );
+    let listed = cli.ok_json(&["user", "list", "--json"], None);
+    assert_eq!(listed[0]["email_verified"], true);
+    let removed = json(email(&["--remove"]));
+    assert_eq!(
+        (&removed["email"], &removed["email_verified"]),
+        (&Value::Null, &false.into())
+    );
+    let (ok, _, err) = email(&["--verified"]);
+    assert!(!ok && err.contains("no e-mail address"), "{err}");
+    let (ok, _, err) = email(&["not-an-address"]);
+    assert!(!ok && err.contains("not an e-mail address"), "{err}");
+    let (ok, _, err) = email(&[]);
+    assert!(!ok && err.contains("required"), "{err}");
+    let (ok, _, err) = email(&["--verified", "--unverified"]);
+    assert!(!ok && err.contains("cannot be used with"), "{err}");
+}
+
 #[cfg(unix)]
 #[test]
 fn the_data_folder_and_its_files_are_private_and_a_readable_key_is_reported() {
@@ -284,15 +518,25 @@ async fn copy_moves_everything_to_an_empty_database() {
     let source_url = format!("sqlite://{}", dir.path().join("source.db").display());
     let source = services_on(source_url.clone(), key.clone()).await;
     let alice = source
-        .add_user("alice", SecretString::from("correct horse battery"), None, None)
+        .add_user(
+            "alice",
+            SecretString::from("correct horse battery"),
+            Some("alice@example.com".into()),
+            true,
+            None,
+        )
         .await
         .unwrap();
     source
-        .add_user("bob", SecretString::from("another good password"), None, None)
+        .add_user("bob", SecretString::from("another good password"), None, false, None)
         .await
         .unwrap();
     let seed = source.enable_two_factor("bob").await.unwrap().secret;
-    let (app, secret) = source.add_app("App", "https://app.example", None).await.unwrap();
+    let callbacks = [
+        "https://app.example/cb?x=1".to_owned(),
+        "http://127.0.0.1/callback".to_owned(),
+    ];
+    let (app, secret) = source.add_app("App", "https://app.example", &callbacks).await.unwrap();
     let (_, pat) = source
         .create_authorization(
             &alice,
@@ -369,6 +613,21 @@ async fn copy_moves_everything_to_an_empty_database() {
         .await;
     assert_eq!(check.app, Some(app.id));
     check.result.unwrap();
+    let copied_app = &target.list_apps().await.unwrap()[0];
+    assert_eq!(
+        copied_app
+            .callback_urls()
+            .iter()
+            .map(|u| u.as_str())
+            .collect::<Vec<_>>(),
+        callbacks,
+        "the callback URLs are copied in order"
+    );
+    let copied_alice = &target.list_users().await.unwrap()[0];
+    assert_eq!(
+        (copied_alice.email.as_deref(), copied_alice.email_verified),
+        (Some("alice@example.com"), true)
+    );
     let grants = target
         .list_grants(&alice, None, grantd_core::model::PageRequest::default())
         .await

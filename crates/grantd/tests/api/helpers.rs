@@ -212,6 +212,7 @@ impl TestServer {
                 login,
                 SecretString::from(PASSWORD),
                 Some(format!("{login}@example.com")),
+                false,
                 None,
             )
             .await
@@ -229,7 +230,7 @@ impl TestServer {
     pub async fn add_app(&self, name: &str) -> (String, String) {
         let (app, secret) = self
             .services
-            .add_app(name, "https://example.com/app", None)
+            .add_app(name, "https://example.com/app", &[])
             .await
             .unwrap();
         (app.client_id.0, secret.expose().to_owned())

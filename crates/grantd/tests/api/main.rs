@@ -27,6 +27,7 @@ mod conventions;
 mod crash_safety;
 mod credentials;
 mod cross_instance;
+mod emails_and_meta;
 mod grants;
 mod headers;
 mod hostile;
