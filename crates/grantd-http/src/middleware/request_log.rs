@@ -1,5 +1,7 @@
-//! Step 1, outermost: [`Edge`] gives the request its id (`X-GitHub-Request-Id`) and writes its
-//! line in the access log when the answer leaves; it also turns CORS's preflight answer into
+//! Step 1, outermost: [`Edge`] gives the request its id (`X-GitHub-Request-Id`), resolves its
+//! client IP address once for every later step ([`ClientIp`], left in the request's extensions)
+//! and writes its line in the access log when the answer leaves, naming the client IP and the
+//! principal the gate counted it for ([`Principal`]); it also turns CORS's preflight answer into
 //! GitHub's 204 ([`super::cors::preflight_answered`]).
 //!
 //! [`Edge`], CORS and [`super::Gated`] are services of their own, composed once, rather than
@@ -13,7 +15,9 @@
 //! received, rather than carried out of the gate: a match over a few segments costs less than
 //! an extension.
 
+use crate::client_ip::{ClientIp, TrustedProxies};
 use crate::error::InternalCause;
+use crate::identity::Principal;
 use crate::urls::route_for_log;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, Uri};
@@ -29,7 +33,8 @@ use tower::Service;
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-github-request-id");
 
 /// The target of the request log's events, one a request: `info` with the fields `id`,
-/// `method`, `route`, `status` and `latency_us`; `error` with `cause` too for a 500.
+/// `method`, `route`, `status`, `ip`, `principal` and `latency_us`; `error` with `cause` too for
+/// a 500.
 pub const ACCESS_TARGET: &str = "grantd::access";
 
 /// A boxed response future that cannot fail.
@@ -39,12 +44,13 @@ pub type ResponseFuture = Pin<Box<dyn Future<Output = Result<Response, Infallibl
 #[derive(Clone, Debug)]
 pub struct Edge<S> {
     inner: S,
+    trusted: TrustedProxies,
 }
 
 impl<S> Edge<S> {
-    /// `inner` behind the edge.
-    pub const fn new(inner: S) -> Self {
-        Self { inner }
+    /// `inner` behind the edge, believing `X-Forwarded-For` from the `trusted` proxies.
+    pub const fn new(inner: S, trusted: TrustedProxies) -> Self {
+        Self { inner, trusted }
     }
 }
 
@@ -61,18 +67,20 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
+    fn call(&mut self, mut req: Request) -> Self::Future {
         let start = Instant::now();
         // grantd names every request itself: the id in the answer and the log is never one a
         // client chose (nothing behind the edge reads a request's id header).
         let id = request_id();
         let method = req.method().clone();
         let uri = req.uri().clone();
+        let ip = ClientIp::of_request(req.extensions(), req.headers(), &self.trusted);
+        req.extensions_mut().insert(ip);
         let answer = self.inner.call(req);
         Box::pin(async move {
             let Ok(mut response) = answer.await;
             super::cors::preflight_answered(&method, &mut response);
-            log(&id, &method, &uri, &response, start);
+            log(&id, &method, &uri, ip, &response, start);
             response.headers_mut().insert(REQUEST_ID_HEADER, id);
             Ok(response)
         })
@@ -85,15 +93,30 @@ where
 ///
 /// One event and no span: tower-http's `TraceLayer` (a span of formatted fields, then an event)
 /// cost about a fifth of a token check's CPU time, and a per-request span alone about a seventh.
-fn log(id: &HeaderValue, method: &Method, uri: &Uri, response: &Response, start: Instant) {
+fn log(id: &HeaderValue, method: &Method, uri: &Uri, ip: ClientIp, response: &Response, start: Instant) {
     let id = id.to_str().unwrap_or("");
     let status = response.status().as_u16();
     let route = route_for_log(uri.path());
+    let ip = Logged(ip.0);
+    let principal = Logged(response.extensions().get::<Principal>().copied());
     let latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
     if let Some(cause) = response.extensions().get::<InternalCause>() {
-        tracing::error!(target: ACCESS_TARGET, id, %method, %route, status, latency_us, %cause, "request failed");
+        tracing::error!(target: ACCESS_TARGET, id, %method, %route, status, %ip, %principal, latency_us, %cause, "request failed");
     } else {
-        tracing::info!(target: ACCESS_TARGET, id, %method, %route, status, latency_us, "request");
+        tracing::info!(target: ACCESS_TARGET, id, %method, %route, status, %ip, %principal, latency_us, "request");
+    }
+}
+
+/// A field of the access line that may be unknown: its value, or `-` (no client address, no
+/// principal), so every line has the same fields.
+struct Logged<T>(Option<T>);
+
+impl<T: std::fmt::Display> std::fmt::Display for Logged<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(value) => value.fmt(f),
+            None => f.write_str("-"),
+        }
     }
 }
 
@@ -153,7 +176,10 @@ mod tests {
             .body(Body::empty())
             .expect("request");
         let _guard = tracing::subscriber::set_default(subscriber);
-        let response = Edge::new(router).oneshot(request).await.expect("answer");
+        let response = Edge::new(router, crate::client_ip::TrustedProxies::default())
+            .oneshot(request)
+            .await
+            .expect("answer");
         let id = response.headers()[&REQUEST_ID_HEADER].to_str().expect("id").to_owned();
         (id, buffer.contents())
     }
