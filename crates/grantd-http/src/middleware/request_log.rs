@@ -149,7 +149,7 @@ mod tests {
     use axum::response::IntoResponse as _;
     use grantd_test_support::LogBuffer;
     use std::sync::{Arc, Mutex};
-    use tower::ServiceExt as _;
+    use tower::{Service as _, ServiceExt as _};
 
     /// Runs one request through [`Edge`] in front of `answer`, with logs at `level`; returns the
     /// request id it answered with and what was logged.
@@ -246,5 +246,55 @@ mod tests {
             ids.insert(id);
         }
         assert_eq!(ids.len(), 100, "ids are unique");
+    }
+
+    #[tokio::test]
+    async fn the_line_names_the_client_ip_the_edge_resolved_and_the_principal_the_gate_counted() {
+        use crate::client_ip::{parse_network, ClientIp, TrustedProxies};
+        use crate::identity::Principal;
+        let buffer = LogBuffer::new();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(buffer.clone())
+            .finish();
+        // The handler sees the client IP the edge resolved, and answers for user 7.
+        let seen = Arc::new(Mutex::new(None));
+        let seen_by_handler = seen.clone();
+        let router = axum::Router::new().fallback(move |req: Request<Body>| {
+            *seen_by_handler.lock().expect("lock") = Some(ClientIp::of(req.extensions()));
+            async move {
+                let mut response = axum::http::StatusCode::OK.into_response();
+                response
+                    .extensions_mut()
+                    .insert(Principal::User(grantd_core::model::UserId(7)));
+                response
+            }
+        });
+        let trusted = TrustedProxies::new([parse_network("127.0.0.0/8").expect("a network")]);
+        let mut edge = Edge::new(router, trusted);
+        let request = |forwarded: &str| {
+            let mut request = Request::builder()
+                .uri("/user")
+                .header("x-forwarded-for", forwarded)
+                .body(Body::empty())
+                .expect("request");
+            let peer: std::net::SocketAddr = "127.0.0.1:40000".parse().expect("an address");
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            request
+        };
+        let _guard = tracing::subscriber::set_default(subscriber);
+        edge.call(request("192.0.2.1, 198.51.100.7, 127.0.0.2"))
+            .await
+            .expect("answer");
+        let client = "198.51.100.7".parse().ok();
+        assert_eq!(*seen.lock().expect("lock"), Some(client));
+        let log = buffer.contents();
+        assert!(
+            log.contains("status=200 ip=198.51.100.7 principal=user:7 latency_us="),
+            "{log}"
+        );
+        // Without a peer or a principal, each field says so.
+        let (_, unknown) = logged(tracing::Level::INFO, "/user", crate::error::ApiError::NotFound).await;
+        assert!(unknown.contains("status=404 ip=- principal=- latency_us="), "{unknown}");
     }
 }

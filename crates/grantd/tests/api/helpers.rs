@@ -55,6 +55,8 @@ pub struct Options {
     pub max_body_bytes: usize,
     pub public_url: Option<String>,
     pub header_read_timeout: Duration,
+    /// `--trusted-proxy`: networks whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<&'static str>,
 }
 
 impl Default for Options {
@@ -70,6 +72,7 @@ impl Default for Options {
             max_body_bytes: 1024 * 1024,
             public_url: None,
             header_read_timeout: Duration::from_secs(10),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -138,6 +141,12 @@ impl TestServer {
             rate_limits: options.rate_limits,
             request_timeout: options.request_timeout,
             max_body_bytes: options.max_body_bytes,
+            trusted_proxies: grantd_http::TrustedProxies::new(
+                options
+                    .trusted_proxies
+                    .iter()
+                    .map(|n| grantd_http::client_ip::parse_network(n).unwrap()),
+            ),
             ..HttpConfig::new(&public_url)
         };
         let state = AppState::new(services.clone(), http);

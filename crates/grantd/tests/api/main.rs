@@ -21,6 +21,7 @@ mod applications;
 mod authentication;
 mod authorizations;
 mod cli;
+mod client_ip;
 mod conventions;
 mod crash_safety;
 mod cross_instance;
