@@ -20,8 +20,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// Some time inside an hour of the clock, with room for a run's seconds.
-const NOW: i64 = 1_800_000_000 - 1_800_000_000 % 3600 + 60;
+/// A minute into an hour of the clock: every count of a run is made at this time (or a second
+/// later), so no window ends during a run.
+const NOW: i64 = 500_000 * 3600 + 60;
 
 struct Settings {
     sources: Vec<u32>,
