@@ -135,8 +135,8 @@ async fn admit(state: &AppState, headers: &HeaderMap, classified: Classified<'_>
 /// Step 7 for a token check: counted once the check established who asked (its app when the
 /// credentials held, else the client's address, as for any request with bad credentials). A
 /// check only reads, so having run it before this decision changes nothing a client can see: an
-/// answer over the limit replaces the check's.
-/// Also returns the app whose credentials held, if they did.
+/// answer over the limit replaces the check's. Also returns the app whose credentials held, if
+/// they did (the request's principal).
 fn count_token_check(
     state: &AppState,
     response: Response,
