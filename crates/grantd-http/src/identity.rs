@@ -1,7 +1,8 @@
 //! Who a request acts for, as authentication ([`crate::middleware::authenticate`]) leaves it in
-//! the request's extensions for the handlers; and what a token check tells the rate limit.
+//! the request's extensions for the handlers; what a token check tells the rate limit; and whom
+//! the access log names.
 
-use grantd_core::model::{App, AppId, Authorization, User};
+use grantd_core::model::{App, AppId, Authorization, User, UserId};
 use grantd_core::secret::ClientSecret;
 
 /// The user a request acts for.
@@ -47,3 +48,36 @@ pub enum Identity {
 /// counts as unauthenticated).
 #[derive(Debug, Clone, Copy)]
 pub struct CheckedBy(pub Option<AppId>);
+
+/// Whom a request was counted for, left in its response's extensions by the gate for the access
+/// log ([`crate::middleware::request_log`]): the user or app whose credentials held. A request
+/// without one (no or bad credentials, a public path) has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal {
+    /// A user, by id.
+    User(UserId),
+    /// An app, by id.
+    App(AppId),
+}
+
+impl Principal {
+    /// The principal of `identity`, if it names one (a token check's app is known only once its
+    /// handler checked it: [`CheckedBy`]).
+    pub fn of(identity: &Identity) -> Option<Self> {
+        match identity {
+            Identity::User(u) => Some(Self::User(u.user.id)),
+            Identity::App(app) => Some(Self::App(app.id)),
+            Identity::AppToCheck(_) | Identity::Anonymous => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Principal {
+    /// `user:ID` or `app:ID`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::User(id) => write!(f, "user:{id}"),
+            Self::App(id) => write!(f, "app:{id}"),
+        }
+    }
+}

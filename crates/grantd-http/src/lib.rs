@@ -4,11 +4,14 @@
 //! - [`middleware`]: the path of a request, one module per step, in order;
 //! - [`routes`]: the handlers, one module per resource; [`body`], [`pagination`], [`views`] and
 //!   [`respond`] are what they read and write; [`error`] is every failure a client can see;
-//! - [`identity`] and [`state`]: what the handlers receive.
+//! - [`identity`] and [`state`]: what the handlers receive;
+//! - [`client_ip`]: the client IP address of a request (the socket peer, or behind a trusted
+//!   proxy the address it forwarded), resolved once by [`Edge`] and read with [`ClientIp::of`].
 //!
 //! The API is served at the root (github.com layout) and under `/api/v3` (Enterprise layout).
 
 pub mod body;
+pub mod client_ip;
 pub mod error;
 pub mod identity;
 pub mod middleware;
@@ -19,6 +22,7 @@ pub mod state;
 pub mod urls;
 pub mod views;
 
+pub use client_ip::{ClientIp, TrustedProxies};
 pub use middleware::rate_limit::RateLimits;
 pub use middleware::{Edge, Gated, ACCESS_TARGET, REQUEST_ID_HEADER};
 pub use state::{AppState, HttpConfig};
@@ -28,7 +32,8 @@ use tower_http::cors::Cors;
 
 /// The whole HTTP service: the steps of [`middleware`] in front of the handlers.
 pub fn app(state: AppState) -> App {
-    Edge::new(middleware::cors::layer().layer(Gated::new(state)))
+    let trusted = state.config().trusted_proxies.clone();
+    Edge::new(middleware::cors::layer().layer(Gated::new(state)), trusted)
 }
 
 /// The type of [`app`]'s service.

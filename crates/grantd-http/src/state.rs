@@ -1,5 +1,6 @@
 //! The state every handler shares: the services, the HTTP configuration and the rate limiter.
 
+use crate::client_ip::TrustedProxies;
 use crate::middleware::rate_limit::{RateLimiter, RateLimits};
 use crate::urls::ENTERPRISE_PREFIX;
 use crate::views::Bases;
@@ -18,6 +19,8 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Rate limits.
     pub rate_limits: RateLimits,
+    /// Proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl HttpConfig {
@@ -28,6 +31,7 @@ impl HttpConfig {
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 1024 * 1024,
             rate_limits: RateLimits::default(),
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }

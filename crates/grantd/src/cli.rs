@@ -109,6 +109,18 @@ pub struct ServeArgs {
     /// Requests per hour for each IP address without valid credentials; 0 turns it off.
     #[arg(long, env = "GRANTD_RATE_LIMIT_ANONYMOUS", default_value_t = 60)]
     pub rate_limit_anonymous: u32,
+    /// Proxies in front of grantd (networks in CIDR notation or addresses, comma-separated): for
+    /// a request from one of them, the client is the right-most `X-Forwarded-For` hop that is not
+    /// itself a trusted proxy. Without this, `X-Forwarded-For` is ignored.
+    #[arg(
+        long,
+        env = "GRANTD_TRUSTED_PROXY",
+        value_name = "CIDR",
+        num_args = 1..,
+        value_delimiter = ',',
+        value_parser = grantd_http::client_ip::parse_network
+    )]
+    pub trusted_proxy: Vec<ipnet::IpNet>,
     /// Lifetime of new tokens (e.g. `90d`); tokens never expire when unset, as on GitHub.
     #[arg(long, env = "GRANTD_TOKEN_LIFETIME", value_parser = humantime::parse_duration)]
     pub token_lifetime: Option<Duration>,

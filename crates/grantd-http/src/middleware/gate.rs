@@ -6,15 +6,17 @@
 
 use super::rate_limit::{self, RateKey, RateState};
 use super::{authenticate, etag, headers, prefix, run, version};
+use crate::client_ip::ClientIp;
 use crate::error::ApiError;
-use crate::identity::{CheckedBy, Identity};
+use crate::identity::{CheckedBy, Identity, Principal};
 use crate::state::AppState;
 use crate::urls::{classify, Classified};
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use grantd_core::model::AppId;
 use std::convert::Infallible;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::task::{Context, Poll};
 use tower::Service;
 
@@ -56,7 +58,7 @@ pub async fn gate(state: AppState, mut req: Request) -> Response {
     }
     let conditional = req.method() == Method::GET;
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
-    let ip = client_ip(&req);
+    let ip = ClientIp::of(req.extensions());
     if req.uri().path().contains("%00") {
         // No resource has a NUL character in its name (and PostgreSQL cannot look one up).
         return ApiError::NotFound.into_response();
@@ -75,25 +77,29 @@ pub async fn gate(state: AppState, mut req: Request) -> Response {
     // 6, 7. Credentials, then the rate limit.
     let admitted = match version {
         Ok(_) => admit(&state, req.headers(), classified, ip, enterprise).await,
-        Err(e) => Err((e, None)),
+        Err(e) => Err((e, None, None)),
     };
-    let (mut response, rate, scopes) = match admitted {
+    let (mut response, rate, scopes, principal) = match admitted {
         Ok((identity, rate)) => {
             let scopes = headers::oauth_scopes(&identity);
             let token_check = matches!(identity, Identity::AppToCheck(_));
+            let principal = Principal::of(&identity);
             req.extensions_mut().insert(state.bases(enterprise).clone());
             req.extensions_mut().insert(identity);
             // 8. The handler.
             let response = run::handler(endpoint, req, state.clone(), read_only).await;
             if token_check {
-                let (response, rate) = count_token_check(&state, response, ip);
-                (response, rate, scopes)
+                let (response, rate, app) = count_token_check(&state, response, ip);
+                (response, rate, scopes, app.map(Principal::App))
             } else {
-                (response, rate, scopes)
+                (response, rate, scopes, principal)
             }
         }
-        Err((e, rate)) => (e.into_response(), rate, None),
+        Err((e, rate, principal)) => (e.into_response(), rate, None, principal),
     };
+    if let Some(principal) = principal {
+        response.extensions_mut().insert(principal);
+    }
     // 9. GitHub's headers.
     headers::add(response.headers_mut(), context, rate.as_ref(), scopes);
     // 10. ETag.
@@ -106,15 +112,10 @@ pub async fn gate(state: AppState, mut req: Request) -> Response {
     response
 }
 
-/// The client's IP address, as the listener saw it (the one place that says where a request
-/// comes from: the rate limit and the failed-authentication budget both count by it).
-fn client_ip(req: &Request) -> Option<IpAddr> {
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
-}
-
 /// What steps 6 and 7 let through: the identity and the rate-limit window it was counted in;
-/// or the answer to give instead, with the window if the request was counted.
-type Admitted = Result<(Identity, Option<RateState>), (ApiError, Option<RateState>)>;
+/// or the answer to give instead, with the window if the request was counted and the principal
+/// whose credentials held (a user or app over its limit).
+type Admitted = Result<(Identity, Option<RateState>), (ApiError, Option<RateState>, Option<Principal>)>;
 
 /// Authenticates the request (step 6) and counts it (step 7), unless it is a token check, whose
 /// credentials its handler checks (then see [`count_token_check`]).
@@ -139,22 +140,27 @@ async fn admit(
     }
     let (rate, over) = rate_limit::count(state.limiter(), RateKey::of(result.as_ref().ok(), ip), now(state));
     match (result, over) {
-        (_, Some(over)) => Err((over, rate)),
+        (result, Some(over)) => Err((over, rate, result.ok().as_ref().and_then(Principal::of))),
         (Ok(identity), None) => Ok((identity, rate)),
-        (Err(e), None) => Err((e, rate)),
+        (Err(e), None) => Err((e, rate, None)),
     }
 }
 
 /// Step 7 for a token check: counted once the check established who asked (its app when the
 /// credentials held, else the client's address, as for any request with bad credentials). A
 /// check only reads, so having run it before this decision changes nothing a client can see: an
-/// answer over the limit replaces the check's.
-fn count_token_check(state: &AppState, response: Response, ip: Option<IpAddr>) -> (Response, Option<RateState>) {
+/// answer over the limit replaces the check's. Also returns the app whose credentials held, if
+/// they did (the request's principal).
+fn count_token_check(
+    state: &AppState,
+    response: Response,
+    ip: Option<IpAddr>,
+) -> (Response, Option<RateState>, Option<AppId>) {
     let app = response.extensions().get::<CheckedBy>().and_then(|c| c.0);
     let (rate, over) = rate_limit::count(state.limiter(), app.map_or(RateKey::Ip(ip), RateKey::App), now(state));
     match over {
-        Some(over) => (over.into_response(), rate),
-        None => (response, rate),
+        Some(over) => (over.into_response(), rate, app),
+        None => (response, rate, app),
     }
 }
 

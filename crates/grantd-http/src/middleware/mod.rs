@@ -1,7 +1,8 @@
 //! The path of a request, one module per step, in the order a request meets them:
 //!
-//! 1. [`request_log`]: the request's id (`X-GitHub-Request-Id`) and its line in the access log,
-//!    written when the answer leaves ([`Edge`], outermost);
+//! 1. [`request_log`]: the request's id (`X-GitHub-Request-Id`), its client IP
+//!    ([`crate::client_ip`], resolved once here for every later step) and its line in the access
+//!    log, written when the answer leaves ([`Edge`], outermost);
 //! 2. [`cors`]: CORS headers, and preflights answered with 204 (tower-http's layer);
 //! 3. [`gate`] ([`Gated`], innermost) runs the rest in order:
 //!    [`prefix`] strips `/api/v3`; [`crate::urls::classify`] finds the route and what it needs;

@@ -7,18 +7,22 @@
 //! with `x-ratelimit-remaining: 0`; the headers are written in [`super::headers`].
 //!
 //! A request is counted once its credentials are known: before the handler, or for a token check
-//! (whose credentials the handler checks, [`crate::urls::Auth::AppWithToken`]) after it.
+//! (whose credentials the handler checks, [`crate::urls::Auth::AppWithToken`]) after it. A
+//! request without valid credentials is counted under its client's address as
+//! [`crate::client_ip`] resolves it; how windows are kept (in O(1) a request, in bounded memory,
+//! IPv6 per /64) is [`table`]'s concern.
 
 use crate::error::ApiError;
 use crate::identity::Identity;
 use grantd_core::model::{AppId, UserId};
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use table::{Net, Table, Who, WINDOW_SECONDS};
 
-const WINDOW_SECONDS: i64 = 3600;
-/// Above this many tracked keys, expired windows are swept.
-const SWEEP_AT: usize = 100_000;
+pub mod table;
+
+/// How many client addresses get a window of their own (about: each of the table's shards holds
+/// its share). Their windows take at most ~9 MiB: per shard, two maps of 8,192 slots of 33 bytes.
+pub const ADDRESS_CAPACITY: usize = 100_000;
 
 /// Limits per hour; `0` turns limiting (and its headers) off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +72,7 @@ pub enum RateKey {
     User(UserId),
     /// An authenticated app.
     App(AppId),
-    /// A client without valid credentials, by IP address (if known).
+    /// A client without valid credentials, by IP address (if known); counted per IPv6 /64.
     Ip(Option<IpAddr>),
 }
 
@@ -110,18 +114,30 @@ pub fn count(limiter: &RateLimiter, key: RateKey, now: i64) -> (Option<RateState
 }
 
 /// Counts requests per key.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RateLimiter {
     limits: RateLimits,
-    windows: Mutex<HashMap<RateKey, (i64, u32)>>,
+    table: Table,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        Self::new(RateLimits::default())
+    }
 }
 
 impl RateLimiter {
-    /// A limiter with `limits`.
+    /// A limiter with `limits`, keeping windows of [`ADDRESS_CAPACITY`] addresses.
     pub fn new(limits: RateLimits) -> Self {
+        Self::with_capacity(limits, ADDRESS_CAPACITY)
+    }
+
+    /// A limiter with `limits`, keeping windows of about `addresses` addresses; further addresses
+    /// share windows until the hour turns (see [`table`]).
+    pub fn with_capacity(limits: RateLimits, addresses: usize) -> Self {
         Self {
             limits,
-            windows: Mutex::new(HashMap::new()),
+            table: Table::new(addresses),
         }
     }
 
@@ -136,20 +152,21 @@ impl RateLimiter {
         if limit == 0 {
             return None;
         }
-        let mut windows = self.windows.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if windows.len() >= SWEEP_AT {
-            windows.retain(|_, (start, _)| *start + WINDOW_SECONDS > now);
-        }
-        let entry = windows.entry(key).or_insert((now, 0));
-        if entry.0 + WINDOW_SECONDS <= now {
-            *entry = (now, 0);
-        }
-        entry.1 = entry.1.saturating_add(1);
+        let window = match key {
+            RateKey::User(id) => self.table.count_who(Who::User(id), now),
+            RateKey::App(id) => self.table.count_who(Who::App(id), now),
+            RateKey::Ip(ip) => self.table.count_address(Net::of(ip), now),
+        };
         Some(RateState {
             limit,
-            used: entry.1,
-            reset: entry.0 + WINDOW_SECONDS,
+            used: window.used,
+            reset: window.start + WINDOW_SECONDS,
         })
+    }
+
+    /// How many windows are kept (for tests and the benchmark).
+    pub fn windows(&self) -> usize {
+        self.table.len()
     }
 }
 
@@ -182,5 +199,48 @@ mod tests {
         });
         assert_eq!(limiter.hit(RateKey::User(UserId(1)), 0), None);
         assert_eq!(limiter.hit(RateKey::Ip(None), 0), None);
+    }
+
+    #[test]
+    fn an_ipv6_client_is_counted_per_64_and_told_its_own_address() {
+        let limiter = RateLimiter::new(RateLimits {
+            authenticated: 5,
+            anonymous: 2,
+        });
+        let ip = |s: &str| RateKey::Ip(Some(s.parse().expect("an address")));
+        assert!(!limiter.hit(ip("2001:db8:0:1::1"), 0).expect("on").exceeded());
+        assert!(!limiter.hit(ip("2001:db8:0:1::2"), 0).expect("on").exceeded());
+        assert!(limiter.hit(ip("2001:db8:0:1:abcd::7"), 0).expect("on").exceeded());
+        assert!(!limiter.hit(ip("2001:db8:0:2::1"), 0).expect("on").exceeded());
+        assert!(!limiter.hit(ip("::ffff:192.0.2.1"), 0).expect("on").exceeded());
+        assert!(!limiter.hit(ip("192.0.2.1"), 0).expect("on").exceeded());
+        assert!(limiter.hit(ip("::ffff:192.0.2.1"), 0).expect("on").exceeded());
+        let ApiError::RateLimited(message) = ip("2001:db8:0:1:abcd::7").exceeded() else {
+            panic!("a rate-limit error");
+        };
+        assert!(
+            message.starts_with("API rate limit exceeded for 2001:db8:0:1:abcd::7."),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_flood_of_200k_addresses_keeps_memory_bounded_and_counters_intact() {
+        let limiter = RateLimiter::new(RateLimits {
+            authenticated: 5,
+            anonymous: 3,
+        });
+        let over = RateKey::Ip(Some("198.51.100.7".parse().expect("an address")));
+        for _ in 0..4 {
+            limiter.hit(over, 10);
+        }
+        for a in 0..200_000u32 {
+            let ip = std::net::Ipv4Addr::from(0x0a00_0000 + a);
+            limiter.hit(RateKey::Ip(Some(ip.into())), 11);
+        }
+        assert!(limiter.windows() <= ADDRESS_CAPACITY + 16, "{}", limiter.windows());
+        let still = limiter.hit(over, 12).expect("on");
+        assert!(still.exceeded() && still.used == 5 && still.reset == 3610, "{still:?}");
+        assert!(!limiter.hit(RateKey::User(UserId(1)), 12).expect("on").exceeded());
     }
 }

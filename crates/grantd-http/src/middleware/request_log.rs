@@ -1,5 +1,7 @@
-//! Step 1, outermost: [`Edge`] gives the request its id (`X-GitHub-Request-Id`) and writes its
-//! line in the access log when the answer leaves; it also turns CORS's preflight answer into
+//! Step 1, outermost: [`Edge`] gives the request its id (`X-GitHub-Request-Id`), resolves its
+//! client IP address once for every later step ([`ClientIp`], left in the request's extensions)
+//! and writes its line in the access log when the answer leaves, naming the client IP and the
+//! principal the gate counted it for ([`Principal`]); it also turns CORS's preflight answer into
 //! GitHub's 204 ([`super::cors::preflight_answered`]) and adds the security headers of every
 //! answer ([`super::headers::security`]).
 //!
@@ -14,7 +16,9 @@
 //! received, rather than carried out of the gate: a match over a few segments costs less than
 //! an extension.
 
+use crate::client_ip::{ClientIp, TrustedProxies};
 use crate::error::InternalCause;
+use crate::identity::Principal;
 use crate::urls::route_for_log;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, Uri};
@@ -30,7 +34,8 @@ use tower::Service;
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-github-request-id");
 
 /// The target of the request log's events, one a request: `info` with the fields `id`,
-/// `method`, `route`, `status` and `latency_us`; `error` with `cause` too for a 500.
+/// `method`, `route`, `status`, `ip`, `principal` and `latency_us`; `error` with `cause` too for
+/// a 500.
 pub const ACCESS_TARGET: &str = "grantd::access";
 
 /// A boxed response future that cannot fail.
@@ -40,12 +45,13 @@ pub type ResponseFuture = Pin<Box<dyn Future<Output = Result<Response, Infallibl
 #[derive(Clone, Debug)]
 pub struct Edge<S> {
     inner: S,
+    trusted: TrustedProxies,
 }
 
 impl<S> Edge<S> {
-    /// `inner` behind the edge.
-    pub const fn new(inner: S) -> Self {
-        Self { inner }
+    /// `inner` behind the edge, believing `X-Forwarded-For` from the `trusted` proxies.
+    pub const fn new(inner: S, trusted: TrustedProxies) -> Self {
+        Self { inner, trusted }
     }
 }
 
@@ -62,18 +68,20 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
+    fn call(&mut self, mut req: Request) -> Self::Future {
         let start = Instant::now();
         // grantd names every request itself: the id in the answer and the log is never one a
         // client chose (nothing behind the edge reads a request's id header).
         let id = request_id();
         let method = req.method().clone();
         let uri = req.uri().clone();
+        let ip = ClientIp::of_request(req.extensions(), req.headers(), &self.trusted);
+        req.extensions_mut().insert(ip);
         let answer = self.inner.call(req);
         Box::pin(async move {
             let Ok(mut response) = answer.await;
             super::cors::preflight_answered(&method, &mut response);
-            log(&id, &method, &uri, &response, start);
+            log(&id, &method, &uri, ip, &response, start);
             response.headers_mut().insert(REQUEST_ID_HEADER, id);
             super::headers::security(response.headers_mut());
             Ok(response)
@@ -87,15 +95,30 @@ where
 ///
 /// One event and no span: tower-http's `TraceLayer` (a span of formatted fields, then an event)
 /// cost about a fifth of a token check's CPU time, and a per-request span alone about a seventh.
-fn log(id: &HeaderValue, method: &Method, uri: &Uri, response: &Response, start: Instant) {
+fn log(id: &HeaderValue, method: &Method, uri: &Uri, ip: ClientIp, response: &Response, start: Instant) {
     let id = id.to_str().unwrap_or("");
     let status = response.status().as_u16();
     let route = route_for_log(uri.path());
+    let ip = Logged(ip.0);
+    let principal = Logged(response.extensions().get::<Principal>().copied());
     let latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
     if let Some(cause) = response.extensions().get::<InternalCause>() {
-        tracing::error!(target: ACCESS_TARGET, id, %method, %route, status, latency_us, %cause, "request failed");
+        tracing::error!(target: ACCESS_TARGET, id, %method, %route, status, %ip, %principal, latency_us, %cause, "request failed");
     } else {
-        tracing::info!(target: ACCESS_TARGET, id, %method, %route, status, latency_us, "request");
+        tracing::info!(target: ACCESS_TARGET, id, %method, %route, status, %ip, %principal, latency_us, "request");
+    }
+}
+
+/// A field of the access line that may be unknown: its value, or `-` (no client address, no
+/// principal), so every line has the same fields.
+struct Logged<T>(Option<T>);
+
+impl<T: std::fmt::Display> std::fmt::Display for Logged<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(value) => value.fmt(f),
+            None => f.write_str("-"),
+        }
     }
 }
 
@@ -128,7 +151,7 @@ mod tests {
     use axum::response::IntoResponse as _;
     use grantd_test_support::LogBuffer;
     use std::sync::{Arc, Mutex};
-    use tower::ServiceExt as _;
+    use tower::{Service as _, ServiceExt as _};
 
     /// Runs one request through [`Edge`] in front of `answer`, with logs at `level`; returns the
     /// request id it answered with and what was logged.
@@ -155,7 +178,10 @@ mod tests {
             .body(Body::empty())
             .expect("request");
         let _guard = tracing::subscriber::set_default(subscriber);
-        let response = Edge::new(router).oneshot(request).await.expect("answer");
+        let response = Edge::new(router, crate::client_ip::TrustedProxies::default())
+            .oneshot(request)
+            .await
+            .expect("answer");
         let id = response.headers()[&REQUEST_ID_HEADER].to_str().expect("id").to_owned();
         (id, buffer.contents())
     }
@@ -222,5 +248,55 @@ mod tests {
             ids.insert(id);
         }
         assert_eq!(ids.len(), 100, "ids are unique");
+    }
+
+    #[tokio::test]
+    async fn the_line_names_the_client_ip_the_edge_resolved_and_the_principal_the_gate_counted() {
+        use crate::client_ip::{parse_network, ClientIp, TrustedProxies};
+        use crate::identity::Principal;
+        let buffer = LogBuffer::new();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(buffer.clone())
+            .finish();
+        // The handler sees the client IP the edge resolved, and answers for user 7.
+        let seen = Arc::new(Mutex::new(None));
+        let seen_by_handler = seen.clone();
+        let router = axum::Router::new().fallback(move |req: Request<Body>| {
+            *seen_by_handler.lock().expect("lock") = Some(ClientIp::of(req.extensions()));
+            async move {
+                let mut response = axum::http::StatusCode::OK.into_response();
+                response
+                    .extensions_mut()
+                    .insert(Principal::User(grantd_core::model::UserId(7)));
+                response
+            }
+        });
+        let trusted = TrustedProxies::new([parse_network("127.0.0.0/8").expect("a network")]);
+        let mut edge = Edge::new(router, trusted);
+        let request = |forwarded: &str| {
+            let mut request = Request::builder()
+                .uri("/user")
+                .header("x-forwarded-for", forwarded)
+                .body(Body::empty())
+                .expect("request");
+            let peer: std::net::SocketAddr = "127.0.0.1:40000".parse().expect("an address");
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            request
+        };
+        let _guard = tracing::subscriber::set_default(subscriber);
+        edge.call(request("192.0.2.1, 198.51.100.7, 127.0.0.2"))
+            .await
+            .expect("answer");
+        let client = "198.51.100.7".parse().ok();
+        assert_eq!(*seen.lock().expect("lock"), Some(client));
+        let log = buffer.contents();
+        assert!(
+            log.contains("status=200 ip=198.51.100.7 principal=user:7 latency_us="),
+            "{log}"
+        );
+        // Without a peer or a principal, each field says so.
+        let (_, unknown) = logged(tracing::Level::INFO, "/user", crate::error::ApiError::NotFound).await;
+        assert!(unknown.contains("status=404 ip=- principal=- latency_us="), "{unknown}");
     }
 }

@@ -9,7 +9,7 @@ use grantd_core::clock::SystemClock;
 use grantd_core::model::ScopeRegistry;
 use grantd_core::secret::PasswordPolicy;
 use grantd_core::service::{FailedAuthPolicy, ServiceConfig};
-use grantd_http::{AppState, HttpConfig, RateLimits};
+use grantd_http::{AppState, HttpConfig, RateLimits, TrustedProxies};
 use std::sync::Arc;
 
 /// Runs `grantd serve`. Every line logged is written out before this returns.
@@ -68,6 +68,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             authenticated: args.rate_limit,
             anonymous: args.rate_limit_anonymous,
         },
+        trusted_proxies: TrustedProxies::new(args.trusted_proxy.iter().copied()),
         ..HttpConfig::new(&public_url)
     };
     tracing::info!(listen = %local, public_url = %public_url, database = %redact_url(&cli.database_url), "grantd is serving");

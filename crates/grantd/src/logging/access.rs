@@ -299,18 +299,20 @@ mod tests {
     fn a_request_line_is_laid_out_as_the_readme_says() {
         let lines = laid_out(|| {
             let method = axum::http::Method::POST;
-            tracing::info!(target: "grantd::access", id = "0123456789ABCDEF", %method, route = "/applications/{client_id}/token", status = 200_u16, latency_us = 1234_u64, "request");
+            let (ip, principal) = ("2001:db8::7", "app:3");
+            tracing::info!(target: "grantd::access", id = "0123456789ABCDEF", %method, route = "/applications/{client_id}/token", status = 200_u16, %ip, %principal, latency_us = 1234_u64, "request");
         });
         assert_eq!(
             lines[0].0,
             "2026-11-21T19:36:41.000481Z  INFO grantd::access: request id=\"0123456789ABCDEF\" method=\"POST\" \
-             route=\"/applications/{client_id}/token\" status=200 latency_us=1234\n"
+             route=\"/applications/{client_id}/token\" status=200 ip=\"2001:db8::7\" principal=\"app:3\" latency_us=1234\n"
         );
         assert_eq!(
             lines[0].1,
             "{\"timestamp\":\"2026-11-21T19:36:41.000481Z\",\"level\":\"INFO\",\"fields\":{\"message\":\"request\",\
              \"id\":\"0123456789ABCDEF\",\"method\":\"POST\",\"route\":\"/applications/{client_id}/token\",\
-             \"status\":200,\"latency_us\":1234},\"target\":\"grantd::access\"}\n"
+             \"status\":200,\"ip\":\"2001:db8::7\",\"principal\":\"app:3\",\"latency_us\":1234},\
+             \"target\":\"grantd::access\"}\n"
         );
     }
 

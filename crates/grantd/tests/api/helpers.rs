@@ -60,6 +60,8 @@ pub struct Options {
     pub http2: bool,
     pub max_connections: usize,
     pub max_connections_per_ip: usize,
+    /// `--trusted-proxy`: networks whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<&'static str>,
 }
 
 impl Default for Options {
@@ -79,6 +81,7 @@ impl Default for Options {
             http2: false,
             max_connections: 1000,
             max_connections_per_ip: 1000,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -151,6 +154,12 @@ impl TestServer {
             rate_limits: options.rate_limits,
             request_timeout: options.request_timeout,
             max_body_bytes: options.max_body_bytes,
+            trusted_proxies: grantd_http::TrustedProxies::new(
+                options
+                    .trusted_proxies
+                    .iter()
+                    .map(|n| grantd_http::client_ip::parse_network(n).unwrap()),
+            ),
             ..HttpConfig::new(&public_url)
         };
         let state = AppState::new(services.clone(), http);

@@ -22,6 +22,7 @@ mod auth_budget;
 mod authentication;
 mod authorizations;
 mod cli;
+mod client_ip;
 mod connections;
 mod conventions;
 mod crash_safety;
