@@ -6,7 +6,8 @@ Three jobs:
    /applications/grants* (mostly the plain user; some cases the two-factor user with a valid code,
    some without one, BEHAVIOR 6, 15-19), the app's Basic client_id:client_secret on
    /applications/{client_id}/* (BEHAVIOR 8), and a token of a third user in the forms of
-   BEHAVIOR 14 on /user. `GET /` goes without credentials.
+   BEHAVIOR 14 on /user and /user/emails. `GET /`, `GET /meta` and `POST /credentials/revoke` go
+   without credentials.
 2. Realistic data for *positive* cases only (negative, mutated components are left alone): the seeded
    app's client_id in paths and queries, its client_secret in bodies, freshly minted tokens for
    `access_token`, and ids of the plain user's own authorizations and grants. Without these, every
@@ -181,7 +182,7 @@ class GrantdAuth:
     def set(self, case: Any, data: str, context: Any) -> None:
         path = context.operation.path
         case.headers = case.headers or {}
-        if path == "/user":
+        if path in ("/user", "/user/emails"):
             with _lock:
                 form = next(_user_forms)
             case.headers["Authorization"] = USER_AUTHORIZATIONS[form % len(USER_AUTHORIZATIONS)]
@@ -330,6 +331,7 @@ _BODY_OPERATIONS = [
     ("patch", "/applications/{client_id}/token"),
     ("delete", "/applications/{client_id}/token"),
     ("delete", "/applications/{client_id}/grant"),
+    ("post", "/credentials/revoke"),
 ]
 _APP_OPERATIONS = [
     ("post", "/applications/{client_id}/token"),
@@ -379,7 +381,7 @@ SECURITY_SCHEMES = {
 
 
 def _security_for(path: str) -> list[dict] | None:
-    if path == "/user":
+    if path in ("/user", "/user/emails"):
         return [{"token": []}]
     if _is_app_path(path):
         return [{"appCredentials": []}]
