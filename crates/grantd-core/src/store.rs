@@ -6,7 +6,7 @@
 
 use crate::model::{
     App, AppId, AppUpdate, Authorization, AuthorizationId, AuthorizationUpdate, Grant, GrantId, NewApp,
-    NewAuthorization, NewUser, Page, PageRequest, User, UserId,
+    NewAuthorization, NewOAuthCode, NewSession, NewUser, OAuthCode, Page, PageRequest, Session, User, UserId,
 };
 use crate::secret::TokenDigest;
 use async_trait::async_trait;
@@ -245,6 +245,38 @@ pub trait AuthorizationStore: Send + Sync {
     async fn delete_app_tokens(&self, app: AppId) -> StoreResult<u64>;
 }
 
+/// Browser sessions (FLOWS B), by the digest of their id.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session.
+    async fn create_session(&self, new: NewSession) -> StoreResult<()>;
+    /// The session with `digest` and its user, if it exists (whether live or not: the caller
+    /// applies the limits); marks it used at `now`.
+    async fn use_session(&self, digest: &[u8; 32], now: OffsetDateTime) -> StoreResult<Option<(Session, User)>>;
+    /// Completes a pending sign-in: the session becomes signed in. `NotFound` if there is no
+    /// such session.
+    async fn complete_session(&self, digest: &[u8; 32], now: OffsetDateTime) -> StoreResult<()>;
+    /// Deletes the session (signing out); deleting none is fine.
+    async fn delete_session(&self, digest: &[u8; 32]) -> StoreResult<()>;
+    /// Deletes every session of `user` (a password change, a removed user); how many.
+    async fn delete_user_sessions(&self, user: UserId) -> StoreResult<u64>;
+    /// Deletes sessions that ended before `now` or have not been used since `idle_before`; how
+    /// many.
+    async fn purge_sessions(&self, now: OffsetDateTime, idle_before: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// Authorization codes of the web application flow (FLOWS 18, 21), by the digest of the code.
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    /// Stores a new code.
+    async fn create_code(&self, new: NewOAuthCode) -> StoreResult<()>;
+    /// Takes the code with `digest` out of the store and returns it (expired or not: the caller
+    /// checks): a code is exchanged at most once, however many requests race for it.
+    async fn take_code(&self, digest: &[u8; 32]) -> StoreResult<Option<OAuthCode>>;
+    /// Deletes codes that expired before `now`; how many.
+    async fn purge_codes(&self, now: OffsetDateTime) -> StoreResult<u64>;
+}
+
 /// Grants.
 #[async_trait]
 pub trait GrantStore: Send + Sync {
@@ -296,7 +328,9 @@ pub struct Snapshot {
 
 /// Everything grantd stores, as one object (`Arc<dyn Store>`).
 #[async_trait]
-pub trait Store: UserStore + AppStore + AuthorizationStore + GrantStore + std::fmt::Debug {
+pub trait Store:
+    UserStore + AppStore + AuthorizationStore + GrantStore + SessionStore + CodeStore + std::fmt::Debug
+{
     /// Checks the database answers (for readiness probes).
     async fn ping(&self) -> StoreResult<()>;
 

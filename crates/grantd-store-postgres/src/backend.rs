@@ -41,10 +41,10 @@ impl Backend for PgStore {
 
     async fn insert_unless_taken(c: &mut Conn<Self>, new: &NewAuthorization) -> StoreResult<Option<i64>> {
         // The arbiter is the unique index authorizations_app_fingerprint: its columns and
-        // predicate. In a savepoint, so an insert that finds the row taken also undoes its
+        // predicate (migration 0009; `one_per_fingerprint!` without the alias). In a savepoint, so an insert that finds the row taken also undoes its
         // grant's bump of `updated_at`: returning an existing authorization changes nothing.
-        const ON_CONFLICT: &str =
-            " ON CONFLICT (user_id, app_id, (COALESCE(fingerprint, ''))) WHERE app_id IS NOT NULL DO NOTHING";
+        const ON_CONFLICT: &str = " ON CONFLICT (user_id, app_id, (COALESCE(fingerprint, ''))) \
+             WHERE app_id IS NOT NULL AND (flow = 'api' OR fingerprint IS NOT NULL) DO NOTHING";
         let mut savepoint = c.begin().await.map_err(conflicts::map_error)?;
         let id = authorizations::insert_authorization::<Self>(&mut savepoint, new, ON_CONFLICT).await?;
         match id {

@@ -4,7 +4,7 @@
 //! a whole installation copies between SQLite and PostgreSQL.
 //! The tests that need a server skip loudly without `GRANTD_TEST_POSTGRES_URL`.
 
-use grantd_core::model::{App, ClientId, GrantId, NewApp, NewAuthorization, NewUser, Scopes, User};
+use grantd_core::model::{App, AuthorizationFlow, ClientId, GrantId, NewApp, NewAuthorization, NewUser, Scopes, User};
 use grantd_core::secret::TokenDigest;
 use grantd_core::store::{Conflict, Snapshot, SnapshotStore, Store, StoreError};
 use grantd_store_postgres::{OpenError, PgConfig, PgStore};
@@ -231,6 +231,7 @@ fn token(user: &User, app: Option<&App>, token: &str) -> NewAuthorization {
         fingerprint: None,
         now: at(2),
         expires_at: None,
+        flow: AuthorizationFlow::Api,
     }
 }
 

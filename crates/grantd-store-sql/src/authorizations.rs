@@ -8,10 +8,10 @@ use crate::backend::{commit, lock, read, write, Backend, Conn};
 use crate::exec::{all, execute, found, one, optional};
 use crate::rows::{convert, ts, AuthorizationRow, UserRow};
 use crate::sql::{AUTHORIZATIONS, AUTHORIZATION_BY_ID, USER_BY_ID};
-use crate::{args, authorization_columns, authorization_from, live};
+use crate::{args, authorization_columns, authorization_from, live, one_per_fingerprint};
 use grantd_core::model::{
-    AppId, Authorization, AuthorizationId, AuthorizationUpdate, NewAuthorization, Page, PageRequest, Scopes, User,
-    UserId,
+    AppId, Authorization, AuthorizationFlow, AuthorizationId, AuthorizationUpdate, NewAuthorization, Page, PageRequest,
+    Scopes, User, UserId,
 };
 use grantd_core::store::{Conflict, StoreError, StoreResult};
 use time::OffsetDateTime;
@@ -50,13 +50,18 @@ async fn check_unique<B: Backend>(
     c: &mut Conn<B>,
     user: UserId,
     app: Option<AppId>,
+    flow: AuthorizationFlow,
     note: Option<&str>,
     fingerprint: Option<&str>,
     except: Option<i64>,
 ) -> StoreResult<()> {
     const NOTE: &str = "SELECT id FROM authorizations WHERE user_id = $1 AND app_id IS NULL AND note = $2 AND id <> $3";
-    const FINGERPRINT: &str = "SELECT id FROM authorizations WHERE user_id = $1 AND app_id IS NOT DISTINCT FROM $2 \
-                               AND COALESCE(fingerprint, '') = COALESCE($3, '') AND id <> $4";
+    const FINGERPRINT: &str = concat!(
+        "SELECT a.id FROM authorizations a WHERE a.user_id = $1 AND a.app_id IS NOT DISTINCT FROM $2 \
+         AND COALESCE(a.fingerprint, '') = COALESCE($3, '') AND a.id <> $4 AND (a.app_id IS NULL OR ",
+        one_per_fingerprint!(),
+        ")"
+    );
     let except = except.unwrap_or(0);
     if let (None, Some(note)) = (app, note) {
         let taken: Option<(i64,)> = optional::<B, _>(c, NOTE, &args![user.0, note, except]).await?;
@@ -64,7 +69,9 @@ async fn check_unique<B: Backend>(
             return Err(StoreError::Conflict(Conflict::Note));
         }
     }
-    if app.is_some() || fingerprint.is_some() {
+    // A web flow token without a fingerprint is outside the rule (see `one_per_fingerprint!`).
+    let bound = flow == AuthorizationFlow::Api || fingerprint.is_some();
+    if (app.is_some() && bound) || fingerprint.is_some() {
         let args = args![user.0, app.map(|a| a.0), fingerprint, except];
         let taken: Option<(i64,)> = optional::<B, _>(c, FINGERPRINT, &args).await?;
         if taken.is_some() {
@@ -85,8 +92,8 @@ pub async fn insert_authorization<B: Backend>(
     const GRANT: &str = "INSERT INTO grants (user_id, app_id, created_at, updated_at) VALUES ($1, $2, $3, $3) \
                          ON CONFLICT (user_id, app_id) DO UPDATE SET updated_at = excluded.updated_at RETURNING id";
     const INSERT: &str = "INSERT INTO authorizations (user_id, app_id, grant_id, token_digest, token_last_eight, \
-                          scopes, note, note_url, fingerprint, created_at, updated_at, expires_at) \
-                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)";
+                          scopes, note, note_url, fingerprint, created_at, updated_at, expires_at, flow) \
+                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)";
     let grant_id = match &new.app {
         Some(app) => Some(
             one::<B, (i64,)>(c, GRANT, &args![new.user_id.0, app.id.0, ts(new.now)])
@@ -107,13 +114,15 @@ pub async fn insert_authorization<B: Backend>(
         &new.note_url,
         &new.fingerprint,
         ts(new.now),
-        new.expires_at.map(ts)
+        new.expires_at.map(ts),
+        new.flow.as_str()
     ];
     let sql = format!("{INSERT}{on_conflict} RETURNING id");
     Ok(optional::<B, (i64,)>(c, &sql, &args).await?.map(|(id,)| id))
 }
 
-/// The authorization of `user` for `app` with `fingerprint` (or none), if any.
+/// The authorization of `user` for `app` with `fingerprint` (or none) that get-or-create returns,
+/// if any: web flow tokens without a fingerprint are not it.
 async fn app_authorization<B: Backend>(
     c: &mut Conn<B>,
     user: UserId,
@@ -124,7 +133,8 @@ async fn app_authorization<B: Backend>(
         "SELECT ",
         authorization_columns!(),
         authorization_from!(""),
-        " WHERE a.user_id = $1 AND a.app_id = $2 AND COALESCE(a.fingerprint, '') = COALESCE($3, '')"
+        " WHERE a.user_id = $1 AND a.app_id = $2 AND COALESCE(a.fingerprint, '') = COALESCE($3, '') AND ",
+        one_per_fingerprint!()
     );
     let row: Option<AuthorizationRow> = optional::<B, _>(c, SQL, &args![user.0, app.0, fingerprint]).await?;
     row.map(Authorization::try_from).transpose()
@@ -149,7 +159,7 @@ pub async fn create_authorization<B: Backend>(b: &B, new: NewAuthorization) -> S
     }
     purge_expired::<B>(&mut tx, new.user_id, new.now).await?;
     let (note, fingerprint) = (new.note.as_deref(), new.fingerprint.as_deref());
-    check_unique::<B>(&mut tx, new.user_id, app, note, fingerprint, None).await?;
+    check_unique::<B>(&mut tx, new.user_id, app, new.flow, note, fingerprint, None).await?;
     let id = insert_authorization::<B>(&mut tx, &new, "")
         .await?
         .ok_or_else(|| StoreError::Backend("INSERT … RETURNING returned no row".into()))?;
@@ -164,6 +174,10 @@ pub async fn get_or_create_authorization<B: Backend>(
     new: NewAuthorization,
 ) -> StoreResult<(Authorization, bool)> {
     let app = new.app.as_ref().map(|a| a.id).ok_or(StoreError::NotFound)?;
+    if new.flow != AuthorizationFlow::Api {
+        // Only the Authorizations API gets or creates; the web flow always creates.
+        return Err(StoreError::Backend("get-or-create of a web flow authorization".into()));
+    }
     let fingerprint = new.fingerprint.as_deref();
     let mut tx = write(b).await?;
     // Under the user's lock the look-up below cannot miss a row that a concurrent call is about
@@ -263,7 +277,7 @@ pub async fn update_authorization<B: Backend>(
     let app = current.app.as_ref().map(|a| a.id);
     let note = update.note.as_deref().or(current.note.as_deref());
     let fingerprint = update.fingerprint.as_deref().or(current.fingerprint.as_deref());
-    check_unique::<B>(&mut tx, user, app, note, fingerprint, Some(id.0)).await?;
+    check_unique::<B>(&mut tx, user, app, current.flow, note, fingerprint, Some(id.0)).await?;
     let scopes = update.scopes.as_ref().map(Scopes::to_storage);
     let args = args![
         scopes.as_deref(),

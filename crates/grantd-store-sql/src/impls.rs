@@ -2,8 +2,8 @@
 //! [`store_impls!`](crate::store_impls): each method is the operation of this crate of the same
 //! name (or the backend's own, for the reads a backend may answer its own way).
 
-/// Implements `UserStore`, `AppStore`, `AuthorizationStore`, `GrantStore`, `Store` and
-/// `SnapshotStore` for `$store`, which implements [`Backend`](crate::Backend). The calling crate
+/// Implements `UserStore`, `AppStore`, `AuthorizationStore`, `GrantStore`, `SessionStore`,
+/// `CodeStore`, `Store` and `SnapshotStore` for `$store`, which implements [`Backend`](crate::Backend). The calling crate
 /// depends on `grantd-core`.
 #[macro_export]
 macro_rules! store_impls {
@@ -11,15 +11,18 @@ macro_rules! store_impls {
         const _: () = {
             use ::grantd_core::model::{
                 App, AppId, AppUpdate, Authorization, AuthorizationId, AuthorizationUpdate, Grant, GrantId, NewApp,
-                NewAuthorization, NewUser, Page, PageRequest, User, UserId,
+                NewAuthorization, NewOAuthCode, NewSession, NewUser, OAuthCode, Page, PageRequest, Session, User,
+                UserId,
             };
             use ::grantd_core::secret::TokenDigest;
             use ::grantd_core::store::{
-                AppStore, AppTokenCheck, AttemptOutcome, AuthorizationStore, GrantStore, LockoutPolicy, LoginAttempt,
-                LoginTarget, Snapshot, SnapshotStore, Store, StoreResult, UserStore,
+                AppStore, AppTokenCheck, AttemptOutcome, AuthorizationStore, CodeStore, GrantStore, LockoutPolicy,
+                LoginAttempt, LoginTarget, SessionStore, Snapshot, SnapshotStore, Store, StoreResult, UserStore,
             };
             use ::time::OffsetDateTime;
-            use $crate::{apps, authorizations as auths, grants, logins, snapshot, tokens, users, Backend};
+            use $crate::{
+                apps, authorizations as auths, codes, grants, logins, sessions, snapshot, tokens, users, Backend,
+            };
 
             #[$crate::__private::async_trait]
             impl UserStore for $store {
@@ -168,6 +171,45 @@ macro_rules! store_impls {
                 }
                 async fn delete_app_tokens(&self, app: AppId) -> StoreResult<u64> {
                     tokens::delete_app_tokens(self, app).await
+                }
+            }
+
+            #[$crate::__private::async_trait]
+            impl SessionStore for $store {
+                async fn create_session(&self, new: NewSession) -> StoreResult<()> {
+                    sessions::create_session(self, new).await
+                }
+                async fn use_session(
+                    &self,
+                    digest: &[u8; 32],
+                    now: OffsetDateTime,
+                ) -> StoreResult<Option<(Session, User)>> {
+                    sessions::use_session(self, digest, now).await
+                }
+                async fn complete_session(&self, digest: &[u8; 32], now: OffsetDateTime) -> StoreResult<()> {
+                    sessions::complete_session(self, digest, now).await
+                }
+                async fn delete_session(&self, digest: &[u8; 32]) -> StoreResult<()> {
+                    sessions::delete_session(self, digest).await
+                }
+                async fn delete_user_sessions(&self, user: UserId) -> StoreResult<u64> {
+                    sessions::delete_user_sessions(self, user).await
+                }
+                async fn purge_sessions(&self, now: OffsetDateTime, idle_before: OffsetDateTime) -> StoreResult<u64> {
+                    sessions::purge_sessions(self, now, idle_before).await
+                }
+            }
+
+            #[$crate::__private::async_trait]
+            impl CodeStore for $store {
+                async fn create_code(&self, new: NewOAuthCode) -> StoreResult<()> {
+                    codes::create_code(self, new).await
+                }
+                async fn take_code(&self, digest: &[u8; 32]) -> StoreResult<Option<OAuthCode>> {
+                    codes::take_code(self, digest).await
+                }
+                async fn purge_codes(&self, now: OffsetDateTime) -> StoreResult<u64> {
+                    codes::purge_codes(self, now).await
                 }
             }
 

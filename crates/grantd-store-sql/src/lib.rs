@@ -29,12 +29,14 @@
 pub mod apps;
 pub mod authorizations;
 pub mod backend;
+pub mod codes;
 pub mod conflicts;
 pub mod exec;
 pub mod grants;
 mod impls;
 pub mod logins;
 pub mod rows;
+pub mod sessions;
 pub mod snapshot;
 pub mod sql;
 pub mod tokens;
@@ -45,13 +47,15 @@ pub use backend::{Backend, Conn};
 /// The tables grantd's migrations make, and the migrations' own record. A database holding any
 /// other table belongs, at least in part, to something else: `grantd copy` refuses to write into
 /// it (see [`foreign_tables`]).
-pub const GRANTD_TABLES: [&str; 7] = [
+pub const GRANTD_TABLES: [&str; 9] = [
     "users",
     "apps",
     "grants",
     "authorizations",
     "authorization_counts",
     "unknown_logins",
+    "sessions",
+    "oauth_codes",
     "_sqlx_migrations",
 ];
 

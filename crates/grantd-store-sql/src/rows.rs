@@ -3,7 +3,8 @@
 //! the same structs from rusqlite rows by position, so each conversion is written once.
 
 use grantd_core::model::{
-    App, AppId, AppSummary, Authorization, AuthorizationId, ClientId, Grant, GrantId, Scopes, User, UserId,
+    App, AppId, AppSummary, Authorization, AuthorizationFlow, AuthorizationId, ClientId, Grant, GrantId, Scopes, User,
+    UserId,
 };
 use grantd_core::secret::TokenDigest;
 use grantd_core::store::{GrantRow, StoreError, StoreResult};
@@ -199,6 +200,7 @@ pub struct AuthorizationRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub expires_at: Option<i64>,
+    pub flow: String,
     pub app_client_id: Option<String>,
     pub app_name: Option<String>,
     pub app_url: Option<String>,
@@ -231,6 +233,8 @@ impl TryFrom<AuthorizationRow> for Authorization {
             created_at: from_ts(r.created_at),
             updated_at: from_ts(r.updated_at),
             expires_at: r.expires_at.map(from_ts),
+            flow: AuthorizationFlow::from_storage(&r.flow)
+                .ok_or_else(|| StoreError::Backend(format!("unknown authorization flow {:?}", r.flow).into()))?,
         })
     }
 }
@@ -313,4 +317,61 @@ impl From<GrantTableRow> for GrantRow {
 /// Converts every row.
 pub fn convert<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> StoreResult<Vec<T>> {
     rows.into_iter().map(T::try_from).collect()
+}
+
+/// A row of `sessions` (`s_*`) with its user ([`owner_columns!`](crate::owner_columns)).
+#[derive(Debug, sqlx::FromRow)]
+#[allow(missing_docs)]
+pub struct SessionRow {
+    pub s_digest: Vec<u8>,
+    pub s_user_id: i64,
+    pub s_signed_in: i64,
+    pub s_created_at: i64,
+    pub s_last_seen_at: i64,
+    pub s_expires_at: i64,
+    #[sqlx(flatten)]
+    pub owner: OwnerRow,
+}
+
+impl TryFrom<SessionRow> for (grantd_core::model::Session, User) {
+    type Error = StoreError;
+
+    fn try_from(r: SessionRow) -> StoreResult<Self> {
+        let session = grantd_core::model::Session {
+            digest: digest(r.s_digest, "a session digest")?,
+            user_id: UserId(r.s_user_id),
+            signed_in: r.s_signed_in != 0,
+            created_at: from_ts(r.s_created_at),
+            last_seen_at: from_ts(r.s_last_seen_at),
+            expires_at: from_ts(r.s_expires_at),
+        };
+        Ok((session, UserRow::from(r.owner).into()))
+    }
+}
+
+/// A row of `oauth_codes`.
+#[derive(Debug, sqlx::FromRow)]
+#[allow(missing_docs)]
+pub struct CodeRow {
+    pub app_id: i64,
+    pub user_id: i64,
+    pub redirect_uri: String,
+    pub scopes: String,
+    pub code_challenge: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+impl From<CodeRow> for grantd_core::model::OAuthCode {
+    fn from(r: CodeRow) -> Self {
+        Self {
+            app_id: AppId(r.app_id),
+            user_id: UserId(r.user_id),
+            redirect_uri: r.redirect_uri,
+            scopes: Scopes::from_storage(&r.scopes),
+            code_challenge: r.code_challenge,
+            created_at: from_ts(r.created_at),
+            expires_at: from_ts(r.expires_at),
+        }
+    }
 }

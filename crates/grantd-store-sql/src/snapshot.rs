@@ -84,8 +84,8 @@ pub async fn import<B: Backend>(b: &B, snapshot: &Snapshot) -> StoreResult<()> {
     }
     let sql = format!(
         "INSERT INTO authorizations (id, user_id, app_id, grant_id, token_digest, token_last_eight, scopes, note, \
-         note_url, fingerprint, created_at, updated_at, expires_at) \
-         {keep}VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+         note_url, fingerprint, created_at, updated_at, expires_at, flow) \
+         {keep}VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     );
     for a in &snapshot.authorizations {
         let scopes = a.scopes.to_storage();
@@ -102,7 +102,8 @@ pub async fn import<B: Backend>(b: &B, snapshot: &Snapshot) -> StoreResult<()> {
             &a.fingerprint,
             ts(a.created_at),
             ts(a.updated_at),
-            a.expires_at.map(ts)
+            a.expires_at.map(ts),
+            a.flow.as_str()
         ];
         execute::<B>(&mut tx, &sql, &args).await?;
     }

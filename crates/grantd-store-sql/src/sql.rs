@@ -36,7 +36,7 @@ macro_rules! app_columns {
 macro_rules! authorization_columns {
     () => {
         "a.id, a.user_id, a.app_id, a.grant_id, a.token_digest, a.token_last_eight, a.scopes, a.note, \
-         a.note_url, a.fingerprint, a.created_at, a.updated_at, a.expires_at, \
+         a.note_url, a.fingerprint, a.created_at, a.updated_at, a.expires_at, a.flow, \
          p.client_id AS app_client_id, p.name AS app_name, p.url AS app_url"
     };
 }
@@ -56,6 +56,18 @@ macro_rules! authorization_from {
 macro_rules! live {
     ($n:literal) => {
         concat!("(a.expires_at IS NULL OR a.expires_at > $", $n, ")")
+    };
+}
+
+/// Which of an app's authorizations (alias `a`) keep the rule "one per user, app and fingerprint"
+/// (BEHAVIOR 36, 39): those the Authorizations API made, and any with a fingerprint. The web
+/// flow's tokens without one are outside it, as a person may approve an app on several devices
+/// (FLOWS 17, 24). The same predicate is the unique index `authorizations_app_fingerprint`'s
+/// (migration 0009) and PostgreSQL's `ON CONFLICT` clause: keep the three in step.
+#[macro_export]
+macro_rules! one_per_fingerprint {
+    () => {
+        "(a.flow = 'api' OR a.fingerprint IS NOT NULL)"
     };
 }
 

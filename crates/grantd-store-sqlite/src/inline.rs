@@ -56,14 +56,15 @@ fn authorization_at(row: &Row<'_>, i: usize) -> rusqlite::Result<AuthorizationRo
         created_at: row.get(i + 10)?,
         updated_at: row.get(i + 11)?,
         expires_at: row.get(i + 12)?,
-        app_client_id: row.get(i + 13)?,
-        app_name: row.get(i + 14)?,
-        app_url: row.get(i + 15)?,
+        flow: row.get(i + 13)?,
+        app_client_id: row.get(i + 14)?,
+        app_name: row.get(i + 15)?,
+        app_url: row.get(i + 16)?,
     })
 }
 
 /// The number of columns of an [`AuthorizationRow`].
-const AUTHORIZATION_COLUMNS: usize = 16;
+const AUTHORIZATION_COLUMNS: usize = 17;
 
 /// The columns of a [`UserRow`] from `i` on.
 fn user_at(row: &Row<'_>, i: usize) -> rusqlite::Result<UserRow> {

@@ -31,7 +31,7 @@ async fn inline_statements_number_their_parameters_in_order_and_have_the_mapped_
     let (store, _dir) = store().await;
     let readers = store.readers.as_ref().expect("a file database has readers");
     // rusqlite binds by position; SQLite numbers `$n` in the order they first appear.
-    for (sql, params, columns) in [(APP_BY_CLIENT_ID, 1, 8), (TOKEN, 2, 16 + 12)] {
+    for (sql, params, columns) in [(APP_BY_CLIENT_ID, 1, 8), (TOKEN, 2, 17 + 12)] {
         let (names, count) = readers
             .read(|conn| {
                 let stmt = conn.prepare(sql)?;

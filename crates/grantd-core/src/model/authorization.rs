@@ -39,6 +39,40 @@ pub struct Authorization {
     pub updated_at: OffsetDateTime,
     /// When the token stops working, if ever (BEHAVIOR 78).
     pub expires_at: Option<OffsetDateTime>,
+    /// How it was made.
+    pub flow: AuthorizationFlow,
+}
+
+/// How an authorization was made. The Authorizations API keeps one token per user, app and
+/// fingerprint (its get-or-create returns that one, BEHAVIOR 39); the web application flow mints
+/// a new token at each approval (FLOWS 17, 24), so that several devices signed in to one app keep
+/// working, and its tokens are outside that rule until one is given a fingerprint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthorizationFlow {
+    /// Made by the Authorizations API (`POST /authorizations`, get-or-create) or the admin CLI.
+    #[default]
+    Api,
+    /// Made by exchanging a code of the web application flow.
+    Web,
+}
+
+impl AuthorizationFlow {
+    /// The stored name: `api` or `web`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Web => "web",
+        }
+    }
+
+    /// The flow of a stored name, if it is one.
+    pub fn from_storage(s: &str) -> Option<Self> {
+        match s {
+            "api" => Some(Self::Api),
+            "web" => Some(Self::Web),
+            _ => None,
+        }
+    }
 }
 
 impl Authorization {
@@ -71,6 +105,8 @@ pub struct NewAuthorization {
     pub now: OffsetDateTime,
     /// Expiry, if the server is configured with a token lifetime.
     pub expires_at: Option<OffsetDateTime>,
+    /// How it is made.
+    pub flow: AuthorizationFlow,
 }
 
 /// The fields an update replaces; `None` leaves a field as it is.

@@ -4,16 +4,21 @@ mod app;
 mod authorization;
 mod grant;
 mod ids;
+mod oauth_code;
 pub mod redirect;
+pub mod scope_words;
 mod scopes;
+mod session;
 mod source;
 mod user;
 
 pub use app::{App, AppSummary, AppUpdate, ClientId, NewApp};
-pub use authorization::{Authorization, AuthorizationUpdate, NewAuthorization, PAT_CLIENT_ID};
+pub use authorization::{Authorization, AuthorizationFlow, AuthorizationUpdate, NewAuthorization, PAT_CLIENT_ID};
 pub use grant::Grant;
 pub use ids::{AppId, AuthorizationId, GrantId, UserId};
+pub use oauth_code::{NewOAuthCode, OAuthCode};
 pub use scopes::{ScopeError, ScopeRegistry, Scopes, KNOWN_SCOPES};
+pub use session::{NewSession, Session};
 pub use source::{Source, SourceKey};
 pub use user::{login_key, NewUser, User};
 

@@ -3,12 +3,14 @@
 //! itself in `Debug`, and comparisons are constant-time.
 
 mod client_secret;
+mod opaque;
 mod password;
 mod seal;
 mod token;
 mod totp;
 
 pub use client_secret::{generate_client_id, ClientSecret};
+pub use opaque::Opaque;
 pub use password::{Busy, PasswordHasher, PasswordPolicy};
 pub use seal::{MasterKey, SealError};
 pub use token::{Token, TokenDigest, TokenError, TokenKind};

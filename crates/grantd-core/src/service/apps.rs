@@ -233,6 +233,12 @@ impl Services {
         Ok(self.store.list_apps().await?)
     }
 
+    /// The app `client_id`, if there is one (for the pages, which name the app a person signs
+    /// in to or authorizes).
+    pub async fn app(&self, client_id: &str) -> ServiceResult<Option<App>> {
+        Ok(self.store.app_by_client_id(client_id).await?)
+    }
+
     /// Removes an app with all its tokens and grants.
     pub async fn remove_app(&self, client_id: &str) -> ServiceResult<App> {
         let app = self.require_app(client_id).await?;

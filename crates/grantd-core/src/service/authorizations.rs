@@ -3,8 +3,8 @@
 
 use super::{non_blank, FieldError, ServiceError, ServiceResult, Services};
 use crate::model::{
-    App, AppSummary, Authorization, AuthorizationId, AuthorizationUpdate, NewAuthorization, Page, PageRequest, Scopes,
-    User,
+    App, AppSummary, Authorization, AuthorizationFlow, AuthorizationId, AuthorizationUpdate, NewAuthorization, Page,
+    PageRequest, Scopes, User,
 };
 use crate::secret::{ClientSecret, Token, TokenKind};
 use crate::store::{Conflict, StoreError};
@@ -165,6 +165,7 @@ impl Services {
                 fingerprint: fingerprint.clone(),
                 now,
                 expires_at: self.expiry(now),
+                flow: AuthorizationFlow::Api,
             };
             let result = if get_existing {
                 self.store

@@ -165,6 +165,37 @@ impl Services {
         })
     }
 
+    /// The second step of a sign-in on the pages: the two-factor code of a user whose password
+    /// was right a moment ago. Counted like a login attempt (a wrong or stale code is a failure
+    /// that moves the lock-out; a locked user is refused), one check per login at a time.
+    pub(super) async fn check_second_factor(&self, user: &User, code: &str, source: Source) -> ServiceResult<()> {
+        let _gate = self.login_gates.enter(login_key(&user.login)).await;
+        let now = self.clock.now();
+        let policy = &self.config.lockout;
+        let target = LoginTarget::User(user.id);
+        if self.store.begin_login_attempt(target, now, policy).await? == LoginAttempt::Locked {
+            return Err(ServiceError::LockedOut);
+        }
+        let verdict = self.verify_code(user, Some(code), now).await;
+        let outcome = match &verdict {
+            Ok(Verdict::Success) => AttemptOutcome::Succeeded,
+            Ok(Verdict::WrongCode) => AttemptOutcome::Failed,
+            Ok(_) | Err(_) => AttemptOutcome::Withdrawn,
+        };
+        let locked = self.store.end_login_attempt(target, now, policy, outcome).await?;
+        if outcome == AttemptOutcome::Failed {
+            auth_log::refused(source, &user.login, Reason::WrongCode);
+            if locked {
+                auth_log::locked_out(source, &user.login, policy.lock_seconds);
+            }
+        }
+        match verdict? {
+            Verdict::Success => Ok(()),
+            Verdict::WrongPassword => Err(ServiceError::BadCredentials),
+            Verdict::CodeMissing | Verdict::WrongCode => Err(ServiceError::OtpRequired),
+        }
+    }
+
     /// A login no user has: the same steps as a user's wrong password, so that neither the
     /// answers nor their timing tell that the login does not exist. Its attempts are counted
     /// and locked like a user's (after the maximum, `LockedOut`), one check at a time, against
@@ -225,6 +256,11 @@ impl Services {
         if !matched {
             return Ok(Verdict::WrongPassword);
         }
+        self.verify_code(user, otp, now).await
+    }
+
+    /// Checks the code of a user whose password was right (success when two-factor is off).
+    async fn verify_code(&self, user: &User, otp: Option<&str>, now: time::OffsetDateTime) -> ServiceResult<Verdict> {
         let Some(sealed) = &user.totp_sealed else {
             return Ok(Verdict::Success);
         };

@@ -4,19 +4,27 @@
 mod apps;
 mod auth_log;
 mod authorizations;
+mod authorize;
+mod codes;
 mod credentials;
 mod failed_auth;
 mod grants;
 mod login;
 mod login_gate;
+mod sessions;
+mod token_exchange;
 mod users;
 
 pub use apps::{CheckedToken, TokenCheck, MAX_CLIENT_ID_LEN, MIN_IMPORTED_SECRET_LEN};
 pub use auth_log::AUTH_TARGET;
 pub use authorizations::{CreateAuthorization, GetOrCreate, UpdateAuthorization};
+pub use authorize::{denied, AuthorizeParams, AuthorizeRefusal, AuthorizeRequest, Consent};
+pub use codes::CODE_LIFETIME;
 pub use credentials::MAX_CREDENTIALS;
 pub use failed_auth::FailedAuthPolicy;
 pub use login::LoginOutcome;
+pub use sessions::{CurrentSession, SessionPolicy, SignIn};
+pub use token_exchange::{CodeExchange, IssuedToken, OAuthError};
 pub use users::{EmailChange, EnabledTwoFactor};
 
 use crate::clock::Clock;
@@ -144,6 +152,8 @@ pub struct ServiceConfig {
     pub token_lifetime: Option<Duration>,
     /// The issuer shown by authenticator apps.
     pub totp_issuer: String,
+    /// How long browser sessions last.
+    pub sessions: SessionPolicy,
 }
 
 impl Default for ServiceConfig {
@@ -154,6 +164,7 @@ impl Default for ServiceConfig {
             failed_auth: FailedAuthPolicy::default(),
             token_lifetime: None,
             totp_issuer: "grantd".to_owned(),
+            sessions: SessionPolicy::default(),
         }
     }
 }
@@ -170,6 +181,8 @@ pub struct Services {
     login_gates: Arc<login_gate::LoginGates>,
     /// When this process next deletes unknown logins' counts that are over (Unix seconds).
     next_unknown_purge: Arc<std::sync::atomic::AtomicI64>,
+    /// When this process next deletes sessions and codes that are over (Unix seconds).
+    next_session_purge: Arc<std::sync::atomic::AtomicI64>,
     failed_auth: Arc<failed_auth::FailedAuthBudget>,
 }
 
@@ -200,6 +213,7 @@ impl Services {
             config,
             login_gates: Arc::default(),
             next_unknown_purge: Arc::default(),
+            next_session_purge: Arc::default(),
         }
     }
 

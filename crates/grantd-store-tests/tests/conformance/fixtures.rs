@@ -5,8 +5,8 @@
 //! strings, so it needs no clock and no random numbers.
 
 use grantd_core::model::{
-    App, AppId, Authorization, AuthorizationId, ClientId, Grant, GrantId, NewApp, NewAuthorization, NewUser,
-    PageRequest, Scopes, User, UserId,
+    App, AppId, Authorization, AuthorizationFlow, AuthorizationId, ClientId, Grant, GrantId, NewApp, NewAuthorization,
+    NewUser, PageRequest, Scopes, User, UserId,
 };
 use grantd_core::secret::TokenDigest;
 use grantd_core::store::{Conflict, LockoutPolicy, Store, StoreError, StoreResult};
@@ -117,6 +117,7 @@ pub fn pat(user: &User, note: &str, token: &str) -> NewAuthorization {
         fingerprint: None,
         now: at(0),
         expires_at: None,
+        flow: AuthorizationFlow::Api,
     }
 }
 
@@ -133,6 +134,7 @@ pub fn oauth(user: &User, app: &App, fingerprint: Option<&str>, token: &str) -> 
         fingerprint: fingerprint.map(str::to_owned),
         now: at(0),
         expires_at: None,
+        flow: AuthorizationFlow::Api,
     }
 }
 
@@ -246,4 +248,5 @@ pub fn assert_same(got: &Authorization, want: &Authorization) {
     assert_eq!(got.created_at, want.created_at, "created_at");
     assert_eq!(got.updated_at, want.updated_at, "updated_at");
     assert_eq!(got.expires_at, want.expires_at, "expires_at");
+    assert_eq!(got.flow, want.flow, "flow");
 }

@@ -38,9 +38,11 @@ mod grants;
 mod health;
 mod ids;
 mod login_attempts;
+mod sessions;
 mod token_checks;
 mod totp;
 mod users;
+mod web_flow_tokens;
 
 /// Checks `property` on a fresh, migrated, empty store on `backend`; the database is deleted
 /// afterwards.
