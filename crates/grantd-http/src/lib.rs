@@ -6,7 +6,8 @@
 //!   [`respond`] are what they read and write; [`error`] is every failure a client can see;
 //! - [`identity`] and [`state`]: what the handlers receive;
 //! - [`client_ip`]: the client IP address of a request (the socket peer, or behind a trusted
-//!   proxy the address it forwarded), resolved once by [`Edge`] and read with [`ClientIp::of`].
+//!   proxy the address it forwarded), resolved once by [`Edge`] and read with [`ClientIp::of`];
+//! - [`web`]: the pages a person uses in a browser (sign-in, consent), beside the API.
 //!
 //! The API is served at the root (github.com layout) and under `/api/v3` (Enterprise layout).
 
@@ -21,6 +22,7 @@ pub mod routes;
 pub mod state;
 pub mod urls;
 pub mod views;
+pub mod web;
 
 pub use client_ip::{ClientIp, TrustedProxies};
 pub use middleware::rate_limit::RateLimits;
@@ -30,11 +32,16 @@ pub use state::{AppState, HttpConfig};
 use tower::Layer;
 use tower_http::cors::Cors;
 
-/// The whole HTTP service: the steps of [`middleware`] in front of the handlers.
+/// The whole HTTP service: the pages ([`web`]) beside the API, whose steps ([`middleware`]) are in
+/// front of its handlers; the edge (request id, access log) in front of both.
 pub fn app(state: AppState) -> App {
     let trusted = state.config().trusted_proxies.clone();
-    Edge::new(middleware::cors::layer().layer(Gated::new(state)), trusted)
+    let pages = web::router(state.clone());
+    Edge::new(
+        web::Split::new(pages, middleware::cors::layer().layer(Gated::new(state))),
+        trusted,
+    )
 }
 
 /// The type of [`app`]'s service.
-pub type App = Edge<Cors<Gated>>;
+pub type App = Edge<web::Split<Cors<Gated>>>;

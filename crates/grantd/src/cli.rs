@@ -135,6 +135,12 @@ pub struct ServeArgs {
     /// logins are refused without checking the password. 0 turns it off.
     #[arg(long, env = "GRANTD_FAILED_AUTH_LIMIT", default_value_t = grantd_core::service::FailedAuthPolicy::default().limit)]
     pub failed_auth_limit: u32,
+    /// A browser session unused this long is over (e.g. `8h`).
+    #[arg(long, env = "GRANTD_SESSION_IDLE_TIMEOUT", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub session_idle_timeout: Duration,
+    /// A browser session is over this long after sign-in, however much it is used.
+    #[arg(long, env = "GRANTD_SESSION_LIFETIME", default_value = "14d", value_parser = humantime::parse_duration)]
+    pub session_lifetime: Duration,
     /// Password hashes computed at once (default: the number of CPUs).
     #[arg(long, env = "GRANTD_PASSWORD_CONCURRENCY")]
     pub password_concurrency: Option<usize>,

@@ -26,12 +26,16 @@ const X_FRAME_OPTIONS: HeaderName = HeaderName::from_static("x-frame-options");
 /// no guessing another content type than the one given (`nosniff`), no scripts, styles or
 /// anything else loaded on its behalf (`default-src 'none'`), no showing it in a frame.
 pub fn security(headers: &mut HeaderMap) {
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'"),
-    );
-    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("deny"));
+    // An answer that set its own (a page, [`crate::web::page`]) keeps it.
+    headers
+        .entry(X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static("default-src 'none'"));
+    headers
+        .entry(X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("deny"));
 }
 
 /// The GitHub Enterprise Server version grantd answers as: `X-GitHub-Enterprise-Version`

@@ -34,6 +34,11 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             ..FailedAuthPolicy::default()
         },
         token_lifetime: args.token_lifetime,
+        sessions: grantd_core::service::SessionPolicy {
+            idle: duration(args.session_idle_timeout),
+            absolute: duration(args.session_lifetime),
+            ..Default::default()
+        },
         ..ServiceConfig::default()
     };
     let concurrency = args
@@ -86,4 +91,10 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         server::shutdown_signal(),
     )
     .await
+}
+
+/// A configured duration as the services count it (saturating: no configured duration is
+/// anywhere near the bound).
+fn duration(d: std::time::Duration) -> time::Duration {
+    time::Duration::try_from(d).unwrap_or(time::Duration::MAX)
 }

@@ -236,6 +236,17 @@ impl TestServer {
     }
 
     /// Registers an app; returns (client_id, client_secret).
+    /// Registers an app with callback URLs; returns (client_id, client_secret).
+    pub async fn add_app_with_callbacks(&self, name: &str, callbacks: &[&str]) -> (String, String) {
+        let callbacks: Vec<String> = callbacks.iter().map(|c| (*c).to_owned()).collect();
+        let (app, secret) = self
+            .services
+            .add_app(name, "https://example.com/app", &callbacks)
+            .await
+            .unwrap();
+        (app.client_id.0, secret.expose().to_owned())
+    }
+
     pub async fn add_app(&self, name: &str) -> (String, String) {
         let (app, secret) = self
             .services

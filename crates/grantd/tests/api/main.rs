@@ -15,12 +15,15 @@ macro_rules! store_tests {
     };
 }
 
+mod browser;
 mod helpers;
 
+mod access_token;
 mod applications;
 mod auth_budget;
 mod authentication;
 mod authorizations;
+mod authorize;
 mod cli;
 mod client_ip;
 mod connections;
@@ -35,4 +38,5 @@ mod hostile;
 mod lock_out;
 mod meta;
 mod secrets;
+mod sign_in;
 mod two_factor;
