@@ -1,8 +1,6 @@
 // Shared configuration and helpers for the grantd real-client tests.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
 import { crc32 } from "node:zlib";
 import { totp } from "./totp.js";
 
@@ -129,13 +127,7 @@ export async function mintAppToken(base, { login, password, otpSecret, scopes = 
   return res.json;
 }
 
-/** The exact @octokit/request module that @octokit/oauth-methods itself resolves (v10, fetch based). */
-export async function oauthMethodsRequest() {
-  const requireFromOauthMethods = createRequire(import.meta.resolve("@octokit/oauth-methods"));
-  const path = requireFromOauthMethods.resolve("@octokit/request");
-  const { request } = await import(pathToFileURL(path).href);
-  return request;
-}
+export { oauthMethodsRequest } from "./oauth-request.js";
 
 /** Run `fn` while silencing auth-basic's fixed deprecation warning (it prints on every createBasicAuth). */
 export function quietDeprecation(fn) {
