@@ -124,10 +124,7 @@ pub async fn form(State(state): State<AppState>, headers: HeaderMap, Query(query
     let to = return_to::sanitise(query.return_to.as_deref());
     match signed_in_user(&state, &headers).await {
         Err(answer) => return answer,
-        Ok(Some(user)) if to != return_to::DEFAULT => {
-            let _ = user;
-            return see_other(to);
-        }
+        Ok(Some(_)) if to != return_to::DEFAULT => return see_other(to),
         Ok(Some(user)) => {
             return with_csrf(&state, &headers, |csrf| {
                 render(
