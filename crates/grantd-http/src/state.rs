@@ -21,6 +21,9 @@ pub struct HttpConfig {
     pub rate_limits: RateLimits,
     /// Proxies whose `X-Forwarded-For` names the client (none by default).
     pub trusted_proxies: TrustedProxies,
+    /// `POST /credentials/revoke` calls per hour per client address (`0`: no limit); GitHub's 60
+    /// by default, whatever the API's own rate limits.
+    pub credentials_revoke_limit: u32,
 }
 
 impl HttpConfig {
@@ -32,6 +35,7 @@ impl HttpConfig {
             max_body_bytes: 1024 * 1024,
             rate_limits: RateLimits::default(),
             trusted_proxies: TrustedProxies::default(),
+            credentials_revoke_limit: 60,
         }
     }
 }
@@ -45,6 +49,8 @@ struct Inner {
     services: Services,
     config: HttpConfig,
     limiter: RateLimiter,
+    /// `POST /credentials/revoke`'s own limit, per client address.
+    revoke_limiter: RateLimiter,
     /// The base URLs of the github.com layout and of the Enterprise layout.
     bases: [Bases; 2],
 }
@@ -53,6 +59,10 @@ impl AppState {
     /// Builds the state.
     pub fn new(services: Services, config: HttpConfig) -> Self {
         let limiter = RateLimiter::new(config.rate_limits);
+        let revoke_limiter = RateLimiter::new(RateLimits {
+            authenticated: 0,
+            anonymous: config.credentials_revoke_limit,
+        });
         let site: Arc<str> = Arc::from(config.public_url.as_str());
         let bases = [
             Bases {
@@ -68,6 +78,7 @@ impl AppState {
             services,
             config,
             limiter,
+            revoke_limiter,
             bases,
         }))
     }
@@ -90,5 +101,10 @@ impl AppState {
     /// The rate limiter.
     pub fn limiter(&self) -> &RateLimiter {
         &self.0.limiter
+    }
+
+    /// `POST /credentials/revoke`'s limiter (its calls are counted by client address only).
+    pub fn revoke_limiter(&self) -> &RateLimiter {
+        &self.0.revoke_limiter
     }
 }

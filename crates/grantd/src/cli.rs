@@ -109,6 +109,9 @@ pub struct ServeArgs {
     /// Requests per hour for each IP address without valid credentials; 0 turns it off.
     #[arg(long, env = "GRANTD_RATE_LIMIT_ANONYMOUS", default_value_t = 60)]
     pub rate_limit_anonymous: u32,
+    /// `POST /credentials/revoke` calls per hour per client address; 0 = no limit.
+    #[arg(long, env = "GRANTD_CREDENTIALS_REVOKE_LIMIT", default_value_t = 60)]
+    pub credentials_revoke_limit: u32,
     /// Proxies in front of grantd (networks in CIDR notation or addresses, comma-separated): for
     /// a request from one of them, the client is the right-most `X-Forwarded-For` hop that is not
     /// itself a trusted proxy. Without this, `X-Forwarded-For` is ignored.

@@ -74,6 +74,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
             anonymous: args.rate_limit_anonymous,
         },
         trusted_proxies: TrustedProxies::new(args.trusted_proxy.iter().copied()),
+        credentials_revoke_limit: args.credentials_revoke_limit,
         ..HttpConfig::new(&public_url)
     };
     tracing::info!(listen = %local, public_url = %public_url, database = %redact_url(&cli.database_url), "grantd is serving");

@@ -138,8 +138,42 @@ async fn a_locked_out_owner_revokes_a_stolen_token() {
     api.get("/user").auth(token(&stolen)).send().await.expect(401);
 }
 
+/// The call has a limit of its own per address (GitHub: 60 an hour), counted whatever the body
+/// and whether or not the API's rate limits are on; over it, 422; an hour later it is back.
+async fn calls_are_limited_per_address_on_their_own() {
+    let server = TestServer::start_with(Options {
+        credentials_revoke_limit: 3,
+        ..Options::default()
+    })
+    .await;
+    let api = server.enterprise();
+    let body = json!({"credentials": ["ghp_000000000000000000000000000000000000"]});
+    api.post("/credentials/revoke")
+        .json(body.clone())
+        .send()
+        .await
+        .expect(202);
+    api.post("/credentials/revoke")
+        .raw_body(b"not json")
+        .send()
+        .await
+        .expect(400);
+    api.post("/credentials/revoke").json(json!({})).send().await.expect(422);
+    let over = api.post("/credentials/revoke").json(body.clone()).send().await;
+    over.expect(422);
+    assert_eq!(
+        over.message(),
+        "The endpoint has been spammed: at most 3 calls an hour from one address."
+    );
+    // Other endpoints are not affected.
+    api.get("/").send().await.expect(200);
+    server.clock.advance(3600);
+    api.post("/credentials/revoke").json(body).send().await.expect(202);
+}
+
 store_tests!(
     live_tokens_are_revoked_and_other_strings_passed_over,
+    calls_are_limited_per_address_on_their_own,
     a_bad_body_is_422,
     credentials_are_refused_on_the_github_layout_only,
     a_locked_out_owner_revokes_a_stolen_token,

@@ -62,6 +62,8 @@ pub struct Options {
     pub max_connections_per_ip: usize,
     /// `--trusted-proxy`: networks whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<&'static str>,
+    /// `--credentials-revoke-limit`.
+    pub credentials_revoke_limit: u32,
 }
 
 impl Default for Options {
@@ -82,6 +84,7 @@ impl Default for Options {
             max_connections: 1000,
             max_connections_per_ip: 1000,
             trusted_proxies: Vec::new(),
+            credentials_revoke_limit: 100_000,
         }
     }
 }
@@ -160,6 +163,7 @@ impl TestServer {
                     .iter()
                     .map(|n| grantd_http::client_ip::parse_network(n).unwrap()),
             ),
+            credentials_revoke_limit: options.credentials_revoke_limit,
             ..HttpConfig::new(&public_url)
         };
         let state = AppState::new(services.clone(), http);
