@@ -77,7 +77,7 @@ fn memory_mib(field: &str) -> f64 {
 /// One source count, in this process.
 fn run(sources: u32, seconds: u64, threads: usize) {
     let before = memory_mib("VmRSS");
-    let limiter = RateLimiter::new(RateLimits::default());
+    let limiter = RateLimiter::new(RateLimits::GITHUB);
     let filled = Instant::now();
     for i in 0..sources {
         limiter.hit(source(i), NOW);

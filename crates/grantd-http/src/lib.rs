@@ -7,13 +7,15 @@
 //! - [`identity`] and [`state`]: what the handlers receive;
 //! - [`client_ip`]: the client IP address of a request (the socket peer, or behind a trusted
 //!   proxy the address it forwarded), resolved once by [`Edge`] and read with [`ClientIp::of`];
-//! - [`web`]: the pages a person uses in a browser (sign-in, consent), beside the API.
+//! - [`web`]: the pages a person uses in a browser (sign-in, consent), beside the API;
+//! - [`health`]: `/healthz` and `/readyz` for load balancers, beside the API too.
 //!
 //! The API is served at the root (github.com layout) and under `/api/v3` (Enterprise layout).
 
 pub mod body;
 pub mod client_ip;
 pub mod error;
+pub mod health;
 pub mod identity;
 pub mod middleware;
 pub mod pagination;
@@ -32,11 +34,11 @@ pub use state::{AppState, HttpConfig};
 use tower::Layer;
 use tower_http::cors::Cors;
 
-/// The whole HTTP service: the pages ([`web`]) beside the API, whose steps ([`middleware`]) are in
+/// The whole HTTP service: the pages ([`web`]) and health probes ([`health`]) beside the API, whose steps ([`middleware`]) are in
 /// front of its handlers; the edge (request id, access log) in front of both.
 pub fn app(state: AppState) -> App {
     let trusted = state.config().trusted_proxies.clone();
-    let pages = web::router(state.clone());
+    let pages = web::router(state.clone()).merge(health::router(state.clone()));
     Edge::new(
         web::Split::new(pages, middleware::cors::layer().layer(Gated::new(state))),
         trusted,

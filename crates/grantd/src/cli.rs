@@ -103,12 +103,15 @@ pub struct ServeArgs {
     /// Largest request body in bytes.
     #[arg(long, env = "GRANTD_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
-    /// Requests per hour for each authenticated user or app; 0 turns rate limiting off.
-    #[arg(long, env = "GRANTD_RATE_LIMIT", default_value_t = 5000)]
-    pub rate_limit: u32,
-    /// Requests per hour for each IP address without valid credentials; 0 turns it off.
-    #[arg(long, env = "GRANTD_RATE_LIMIT_ANONYMOUS", default_value_t = 60)]
-    pub rate_limit_anonymous: u32,
+    /// Requests per hour for each authenticated user or app: `github` for GitHub.com's limits
+    /// (5000, and 60 without valid credentials), a number, or `0`: off, the default (as on
+    /// GitHub Enterprise Server).
+    #[arg(long, env = "GRANTD_RATE_LIMIT", value_name = "github|N", default_value = "0")]
+    pub rate_limit: RateLimitSetting,
+    /// Requests per hour for each IP address without valid credentials; 0 turns it off
+    /// (default: 60 with `--rate-limit github`, off otherwise).
+    #[arg(long, env = "GRANTD_RATE_LIMIT_ANONYMOUS")]
+    pub rate_limit_anonymous: Option<u32>,
     /// `POST /credentials/revoke` calls per hour per client address; 0 = no limit.
     #[arg(long, env = "GRANTD_CREDENTIALS_REVOKE_LIMIT", default_value_t = 60)]
     pub credentials_revoke_limit: u32,
@@ -150,6 +153,46 @@ pub struct ServeArgs {
     /// Log format.
     #[arg(long, env = "GRANTD_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
+}
+
+/// `--rate-limit`: GitHub.com's limits by name, or requests per hour (`0`: off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLimitSetting {
+    /// GitHub.com's primary limits ([`grantd_http::RateLimits::GITHUB`]).
+    Github,
+    /// This many requests per hour for an authenticated user or app; `0` is off.
+    PerHour(u32),
+}
+
+impl RateLimitSetting {
+    /// The limits to serve with, `anonymous` being `--rate-limit-anonymous`: when unset,
+    /// GitHub.com's with `github` and off otherwise (a number names one limit, not a mode).
+    pub fn limits(self, anonymous: Option<u32>) -> grantd_http::RateLimits {
+        let (authenticated, default_anonymous) = match self {
+            Self::Github => (
+                grantd_http::RateLimits::GITHUB.authenticated,
+                grantd_http::RateLimits::GITHUB.anonymous,
+            ),
+            Self::PerHour(n) => (n, 0),
+        };
+        grantd_http::RateLimits {
+            authenticated,
+            anonymous: anonymous.unwrap_or(default_anonymous),
+        }
+    }
+}
+
+impl std::str::FromStr for RateLimitSetting {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("github") {
+            return Ok(Self::Github);
+        }
+        s.parse()
+            .map(Self::PerHour)
+            .map_err(|_| format!("`{s}` is neither `github` nor a number of requests per hour"))
+    }
 }
 
 /// `grantd user …`.
@@ -294,5 +337,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => commands::user::run(&cli, cmd).await,
         Command::App(cmd) => commands::app::run(&cli, cmd).await,
         Command::Copy { to } => commands::copy::run(&cli, to).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RateLimitSetting;
+    use grantd_http::RateLimits;
+
+    #[test]
+    fn rate_limit_takes_github_or_a_number() {
+        let parse = |s: &str| s.parse::<RateLimitSetting>();
+        assert_eq!(parse("github").map(|r| r.limits(None)), Ok(RateLimits::GITHUB));
+        assert_eq!(
+            parse("GitHub").map(|r| r.limits(Some(0))),
+            Ok(RateLimits {
+                authenticated: 5000,
+                anonymous: 0
+            })
+        );
+        assert_eq!(parse("0").map(|r| r.limits(None)), Ok(RateLimits::default()));
+        assert_eq!(
+            parse("7").map(|r| r.limits(Some(3))),
+            Ok(RateLimits {
+                authenticated: 7,
+                anonymous: 3
+            })
+        );
+        assert!(parse("github.com").is_err() && parse("-1").is_err() && parse("").is_err());
     }
 }

@@ -232,6 +232,11 @@ impl Services {
         &self.config
     }
 
+    /// Whether the database answers (for readiness probes): an error when it does not.
+    pub async fn ping_store(&self) -> crate::store::StoreResult<()> {
+        self.store.ping().await
+    }
+
     /// Resolves a `?client_id=` filter (BEHAVIOR 43, 49): `Some(None)` for no filter,
     /// `Some(Some(app))` for a known app, `None` for an unknown app (an empty list).
     async fn app_filter(&self, client_id: Option<&str>) -> ServiceResult<Option<Option<crate::model::AppId>>> {

@@ -33,8 +33,12 @@ use std::convert::Infallible;
 use std::task::{Context, Poll};
 use tower::Service;
 
-/// Whether `path` is one of the pages' (else the API's).
+/// Whether `path` is one of the pages' or a health probe's ([`crate::health`]), else the API's.
 pub fn serves(path: &str) -> bool {
+    crate::health::serves(path) || page_path(path)
+}
+
+fn page_path(path: &str) -> bool {
     let under = |prefix: &str| {
         path.strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))

@@ -9,7 +9,7 @@ use grantd_core::clock::SystemClock;
 use grantd_core::model::ScopeRegistry;
 use grantd_core::secret::PasswordPolicy;
 use grantd_core::service::{FailedAuthPolicy, ServiceConfig};
-use grantd_http::{AppState, HttpConfig, RateLimits, TrustedProxies};
+use grantd_http::{AppState, HttpConfig, TrustedProxies};
 use std::sync::Arc;
 
 /// Runs `grantd serve`. Every line logged is written out before this returns.
@@ -69,10 +69,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let http = HttpConfig {
         request_timeout: args.request_timeout,
         max_body_bytes: args.max_body_bytes,
-        rate_limits: RateLimits {
-            authenticated: args.rate_limit,
-            anonymous: args.rate_limit_anonymous,
-        },
+        rate_limits: args.rate_limit.limits(args.rate_limit_anonymous),
         trusted_proxies: TrustedProxies::new(args.trusted_proxy.iter().copied()),
         credentials_revoke_limit: args.credentials_revoke_limit,
         ..HttpConfig::new(&public_url)

@@ -95,14 +95,16 @@ async fn a_forged_left_most_hop_gives_no_fresh_budget() {
 }
 
 /// A `grantd serve` process writing its log to a file; killed when dropped.
-struct Serving {
+pub(crate) struct Serving {
     child: Child,
-    base: String,
+    pub(crate) base: String,
     log: tempfile::NamedTempFile,
 }
 
 impl Serving {
-    async fn start(db: &str, key: &str, args: &[&str]) -> Self {
+    /// Starts `grantd serve` on `db` with master key `key` and `args`, and waits until it answers
+    /// (one `GET /` without credentials).
+    pub(crate) async fn start(db: &str, key: &str, args: &[&str]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
