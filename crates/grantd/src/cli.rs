@@ -150,6 +150,14 @@ pub struct ServeArgs {
     /// Password hashes computed at once (default: the number of CPUs).
     #[arg(long, env = "GRANTD_PASSWORD_CONCURRENCY")]
     pub password_concurrency: Option<usize>,
+    /// A TOML file of users, apps and personal access tokens to create or update at start (for
+    /// client libraries' test suites; see the README's "Fixtures for client test suites").
+    #[arg(long, env = "GRANTD_FIXTURES", value_name = "FILE")]
+    pub fixtures: Option<std::path::PathBuf>,
+    /// Stop the server's clock at this time (RFC 3339, e.g. `2030-01-01T00:00:00Z`) so
+    /// time-dependent answers repeat; only with --fixtures.
+    #[arg(long, env = "GRANTD_FROZEN_CLOCK", value_name = "TIME", requires = "fixtures", value_parser = parse_rfc3339)]
+    pub frozen_clock: Option<time::OffsetDateTime>,
     /// Log format.
     #[arg(long, env = "GRANTD_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -323,6 +331,12 @@ pub enum AppCommand {
         /// The app's client id.
         client_id: String,
     },
+}
+
+/// An RFC 3339 time (`--frozen-clock`).
+fn parse_rfc3339(s: &str) -> Result<time::OffsetDateTime, String> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("not an RFC 3339 time such as 2030-01-01T00:00:00Z: {e}"))
 }
 
 /// Runs the command line.

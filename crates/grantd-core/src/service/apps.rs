@@ -184,12 +184,7 @@ impl Services {
     ) -> ServiceResult<App> {
         let (name, url, callbacks) = app_settings(name, url, callbacks)?;
         validate_client_id(client_id)?;
-        let secret = ClientSecret::from_client(secret.expose().trim());
-        if secret.expose().chars().count() < MIN_IMPORTED_SECRET_LEN {
-            return Err(ServiceError::Rejected(format!(
-                "the client secret must have at least {MIN_IMPORTED_SECRET_LEN} characters"
-            )));
-        }
+        let secret = imported_secret(secret)?;
         let new = NewApp {
             client_id: ClientId(client_id.to_owned()),
             client_secret_digest: secret.digest(),
@@ -254,6 +249,17 @@ impl Services {
             .set_app_secret(app.id, &secret.digest(), self.clock.now())
             .await?;
         Ok((app, secret))
+    }
+
+    /// Gives an app the client secret it is given (fixtures: a test suite's app keeps a known
+    /// secret); the same rule as [`Services::import_app`] for its length.
+    pub async fn set_app_secret(&self, client_id: &str, secret: &ClientSecret) -> ServiceResult<App> {
+        let secret = imported_secret(secret)?;
+        let app = self.require_app(client_id).await?;
+        self.store
+            .set_app_secret(app.id, &secret.digest(), self.clock.now())
+            .await?;
+        Ok(app)
     }
 
     async fn require_app(&self, client_id: &str) -> ServiceResult<App> {
@@ -333,6 +339,17 @@ fn verify_app(app: Option<App>, secret: &ClientSecret) -> ServiceResult<App> {
             Err(ServiceError::BadCredentials)
         }
     }
+}
+
+/// A client secret given by an administrator, trimmed, if long enough.
+fn imported_secret(secret: &ClientSecret) -> ServiceResult<ClientSecret> {
+    let secret = ClientSecret::from_client(secret.expose().trim());
+    if secret.expose().chars().count() < MIN_IMPORTED_SECRET_LEN {
+        return Err(ServiceError::Rejected(format!(
+            "the client secret must have at least {MIN_IMPORTED_SECRET_LEN} characters"
+        )));
+    }
+    Ok(secret)
 }
 
 #[cfg(test)]

@@ -184,6 +184,78 @@ impl Services {
         Err(ServiceError::internal("token digest collided repeatedly"))
     }
 
+    /// Makes `raw` a personal access token of `user` with `note` and `scopes`, or brings the one
+    /// that already is to that note and those scopes (fixtures: a test suite's token keeps a value
+    /// it knows). `raw` must be a `ghp_` token with a valid checksum; only its digest is stored.
+    /// A token that is another user's, or an app's, is refused rather than taken over.
+    pub async fn put_personal_token(
+        &self,
+        user: &User,
+        raw: &str,
+        note: &str,
+        scopes: &[String],
+    ) -> ServiceResult<Authorization> {
+        let token = Token::parse(raw.trim())
+            .map_err(|e| ServiceError::Rejected(format!("not a token grantd could have issued: {e}")))?;
+        if token.kind() != TokenKind::Personal {
+            return Err(ServiceError::Rejected(
+                "a personal access token starts with ghp_ (gho_ tokens belong to apps)".into(),
+            ));
+        }
+        let Some(note) = non_blank(Some(note.to_owned())) else {
+            return Err(ServiceError::Rejected("a personal access token needs a note".into()));
+        };
+        validate_fields(Some(&note), None, None)?;
+        let scopes = self
+            .config
+            .scopes
+            .normalise(scopes)
+            .map_err(ServiceError::invalid_scopes)?;
+        let now = self.clock.now();
+        if let Some((existing, owner)) = self.store.authorization_by_token(&token.digest(), now).await? {
+            if owner.id != user.id || existing.app.is_some() {
+                return Err(ServiceError::Rejected(format!(
+                    "the token ending in {} is already another user's or an app's",
+                    token.last_eight()
+                )));
+            }
+            let update = AuthorizationUpdate {
+                scopes: Some(scopes),
+                note: Some(note),
+                ..AuthorizationUpdate::default()
+            };
+            return self
+                .store
+                .update_authorization(user.id, existing.id, update, now)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict(c) => conflict_error(c),
+                    other => other.into(),
+                });
+        }
+        let new = NewAuthorization {
+            user_id: user.id,
+            app: None,
+            scopes,
+            token_digest: token.digest(),
+            token_last_eight: token.last_eight(),
+            note: Some(note),
+            note_url: None,
+            fingerprint: None,
+            now,
+            expires_at: self.expiry(now),
+            flow: AuthorizationFlow::Api,
+        };
+        self.store.create_authorization(new).await.map_err(|e| match e {
+            StoreError::Conflict(Conflict::Token) => ServiceError::Rejected(format!(
+                "the token ending in {} is already another user's or an app's",
+                token.last_eight()
+            )),
+            StoreError::Conflict(c) => conflict_error(c),
+            other => other.into(),
+        })
+    }
+
     /// The user's authorizations, optionally only those of the app `client_id` (BEHAVIOR 43).
     pub async fn list_authorizations(
         &self,

@@ -25,7 +25,7 @@ pub use failed_auth::FailedAuthPolicy;
 pub use login::LoginOutcome;
 pub use sessions::{CurrentSession, SessionPolicy, SignIn};
 pub use token_exchange::{CodeExchange, IssuedToken, OAuthError};
-pub use users::{EmailChange, EnabledTwoFactor};
+pub use users::{EmailChange, EnabledTwoFactor, MIN_TOTP_SEED_BYTES};
 
 use crate::clock::Clock;
 use crate::model::{ScopeError, ScopeRegistry};

@@ -11,6 +11,8 @@ use secrecy::{ExposeSecret, SecretString};
 pub const MIN_PASSWORD_LEN: usize = 8;
 /// Longest password accepted: Argon2 takes any length, but a bound keeps hashing cost fixed.
 pub const MAX_PASSWORD_LEN: usize = 1024;
+/// Shortest two-factor seed accepted: RFC 4226 asks for at least 128 bits.
+pub const MIN_TOTP_SEED_BYTES: usize = 16;
 
 /// What enabling two-factor gives the user to set up an authenticator app.
 #[derive(Debug, Clone)]
@@ -60,6 +62,11 @@ impl Services {
     /// Every user.
     pub async fn list_users(&self) -> ServiceResult<Vec<User>> {
         Ok(self.store.list_users().await?)
+    }
+
+    /// The user with `login`, if there is one.
+    pub async fn user_by_login(&self, login: &str) -> ServiceResult<Option<User>> {
+        Ok(self.store.user_by_login(login).await?)
     }
 
     /// The number of users (to tell an empty installation how to start).
@@ -122,8 +129,19 @@ impl Services {
 
     /// Turns two-factor on with a new seed (replacing any earlier one).
     pub async fn enable_two_factor(&self, login: &str) -> ServiceResult<EnabledTwoFactor> {
+        self.set_two_factor_secret(login, TotpSecret::generate()).await
+    }
+
+    /// Turns two-factor on with the given seed (replacing any earlier one): fixtures give a test
+    /// suite's user a seed it knows, so the suite can compute codes.
+    pub async fn set_two_factor_secret(&self, login: &str, secret: TotpSecret) -> ServiceResult<EnabledTwoFactor> {
+        if secret.expose_bytes().len() < MIN_TOTP_SEED_BYTES {
+            return Err(ServiceError::Rejected(format!(
+                "a two-factor seed needs at least {MIN_TOTP_SEED_BYTES} bytes (RFC 4226), {} base32 characters",
+                (MIN_TOTP_SEED_BYTES * 8).div_ceil(5)
+            )));
+        }
         let user = self.require_user(login).await?;
-        let secret = TotpSecret::generate();
         let sealed = self.master_key.seal(secret.expose_bytes());
         self.store.set_totp(user.id, Some(&sealed), self.clock.now()).await?;
         let otpauth_url = secret.otpauth_url(&self.config.totp_issuer, &user.login);

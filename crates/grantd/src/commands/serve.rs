@@ -5,7 +5,7 @@ use super::{db_options, master_key, redact_url};
 use crate::cli::{Cli, ServeArgs};
 use crate::{logging, server};
 use anyhow::Context;
-use grantd_core::clock::SystemClock;
+use grantd_core::clock::{Clock, ManualClock, SystemClock};
 use grantd_core::model::ScopeRegistry;
 use grantd_core::secret::PasswordPolicy;
 use grantd_core::service::{FailedAuthPolicy, ServiceConfig};
@@ -44,14 +44,23 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let concurrency = args
         .password_concurrency
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
-    let services = server::services(
-        store,
-        Arc::new(SystemClock),
-        key,
-        config,
-        PasswordPolicy::default(),
-        concurrency,
-    )?;
+    // Fixtures mode may stop the clock (clap refuses --frozen-clock without --fixtures).
+    let clock: Arc<dyn Clock> = match args.frozen_clock {
+        Some(at) => Arc::new(ManualClock::at(at.unix_timestamp())),
+        None => Arc::new(SystemClock),
+    };
+    let services = server::services(store, clock, key, config, PasswordPolicy::default(), concurrency)?;
+    if let Some(path) = &args.fixtures {
+        let applied = crate::fixtures::apply_file(&services, path).await?;
+        tracing::info!(
+            file = %path.display(),
+            users = applied.users,
+            apps = applied.apps,
+            tokens = applied.tokens,
+            frozen_clock = args.frozen_clock.is_some(),
+            "fixtures applied"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -32,6 +32,7 @@ mod crash_safety;
 mod credentials;
 mod cross_instance;
 mod emails_and_meta;
+mod fixtures;
 mod grants;
 mod headers;
 mod health;
