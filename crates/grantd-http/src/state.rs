@@ -21,6 +21,8 @@ pub struct HttpConfig {
     pub rate_limits: RateLimits,
     /// Proxies whose `X-Forwarded-For` names the client (none by default).
     pub trusted_proxies: TrustedProxies,
+    /// Whether `GET /metrics` is served on the main listener (else on one of its own only).
+    pub metrics_on_main: bool,
 }
 
 impl HttpConfig {
@@ -32,6 +34,7 @@ impl HttpConfig {
             max_body_bytes: 1024 * 1024,
             rate_limits: RateLimits::default(),
             trusted_proxies: TrustedProxies::default(),
+            metrics_on_main: true,
         }
     }
 }

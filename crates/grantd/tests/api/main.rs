@@ -37,6 +37,7 @@ mod headers;
 mod hostile;
 mod lock_out;
 mod meta;
+mod metrics;
 mod secrets;
 mod sign_in;
 mod two_factor;
