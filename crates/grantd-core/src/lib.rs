@@ -8,6 +8,7 @@
 //! - [`clock`]: the source of "now", so that expiry and TOTP are testable.
 
 pub mod clock;
+pub mod metrics;
 pub mod model;
 pub mod secret;
 pub mod service;

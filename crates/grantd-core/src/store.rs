@@ -334,6 +334,11 @@ pub trait Store:
     /// Checks the database answers (for readiness probes).
     async fn ping(&self) -> StoreResult<()>;
 
+    /// The connection pool's connections now, for metrics; `None` where there is no pool.
+    fn pool_usage(&self) -> Option<PoolUsage> {
+        None
+    }
+
     /// The app `client_id` and (with `digest`) the live authorization of that token with its owner,
     /// read as of one moment, for a token check by that app.
     async fn app_token_check(
@@ -342,6 +347,15 @@ pub trait Store:
         digest: Option<&TokenDigest>,
         now: OffsetDateTime,
     ) -> StoreResult<AppTokenCheck>;
+}
+
+/// A connection pool's connections at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// Connections open, in use or idle.
+    pub size: u32,
+    /// Connections open and idle.
+    pub idle: usize,
 }
 
 /// What a token check by an app found, as of one moment: the app with the client id, and the

@@ -5,6 +5,7 @@
 //! - [`routes`]: the handlers, one module per resource; [`body`], [`pagination`], [`views`] and
 //!   [`respond`] are what they read and write; [`error`] is every failure a client can see;
 //! - [`identity`] and [`state`]: what the handlers receive;
+//! - [`metrics`]: `GET /metrics` and the requests' metric family;
 //! - [`client_ip`]: the client IP address of a request (the socket peer, or behind a trusted
 //!   proxy the address it forwarded), resolved once by [`Edge`] and read with [`ClientIp::of`];
 //! - [`web`]: the pages a person uses in a browser (sign-in, consent), beside the API;
@@ -17,6 +18,7 @@ pub mod client_ip;
 pub mod error;
 pub mod health;
 pub mod identity;
+pub mod metrics;
 pub mod middleware;
 pub mod pagination;
 pub mod respond;

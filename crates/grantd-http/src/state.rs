@@ -24,6 +24,8 @@ pub struct HttpConfig {
     /// `POST /credentials/revoke` calls per hour per client address (`0`: no limit); GitHub's 60
     /// by default, whatever the API's own rate limits.
     pub credentials_revoke_limit: u32,
+    /// Whether `GET /metrics` is served on the main listener (else on one of its own only).
+    pub metrics_on_main: bool,
 }
 
 impl HttpConfig {
@@ -36,6 +38,7 @@ impl HttpConfig {
             rate_limits: RateLimits::default(),
             trusted_proxies: TrustedProxies::default(),
             credentials_revoke_limit: 60,
+            metrics_on_main: true,
         }
     }
 }

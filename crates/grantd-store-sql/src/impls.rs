@@ -255,6 +255,13 @@ macro_rules! store_impls {
                 ) -> StoreResult<AppTokenCheck> {
                     Backend::app_token_check(self, client_id, digest, now).await
                 }
+                fn pool_usage(&self) -> Option<::grantd_core::store::PoolUsage> {
+                    let pool = Backend::pool(self);
+                    Some(::grantd_core::store::PoolUsage {
+                        size: pool.size(),
+                        idle: pool.num_idle(),
+                    })
+                }
             }
 
             #[$crate::__private::async_trait]

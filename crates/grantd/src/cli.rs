@@ -83,6 +83,9 @@ pub struct ServeArgs {
     /// (default: derived from --listen).
     #[arg(long, env = "GRANTD_PUBLIC_URL")]
     pub public_url: Option<url::Url>,
+    /// Serve `GET /metrics` on this address only (default: on --listen, beside the API).
+    #[arg(long, env = "GRANTD_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Longest time a request may take (e.g. `30s`).
     #[arg(long, env = "GRANTD_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,

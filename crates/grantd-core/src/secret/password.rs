@@ -184,7 +184,11 @@ impl PasswordHasher {
 
     /// Hashes `password` (off the async runtime).
     pub async fn hash(&self, password: SecretString) -> Result<String, HashError> {
+        let families = crate::metrics::families();
+        let waiting = crate::metrics::GaugeGuard::enter(&families.hashes_waiting);
         let _permit = self.limit.acquire().await.map_err(|e| HashError(e.to_string()))?;
+        drop(waiting);
+        let _running = crate::metrics::GaugeGuard::enter(&families.hashes_running);
         let argon2 = self.argon2.clone();
         tokio::task::spawn_blocking(move || {
             argon2
@@ -212,9 +216,13 @@ impl PasswordHasher {
         if self.queued.fetch_add(1, Ordering::AcqRel) >= self.max_queued {
             return Err(Busy);
         }
+        let families = crate::metrics::families();
+        let waiting = crate::metrics::GaugeGuard::enter(&families.hashes_waiting);
         let Ok(_permit) = self.limit.acquire().await else {
             return Ok(false);
         };
+        drop(waiting);
+        let _running = crate::metrics::GaugeGuard::enter(&families.hashes_running);
         self.verifications.fetch_add(1, Ordering::Relaxed);
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());

@@ -36,6 +36,7 @@ pub struct TokenCheck {
 
 impl TokenCheck {
     fn refused(error: ServiceError) -> Self {
+        crate::metrics::families().token_checks.refused.inc();
         Self {
             app: None,
             result: Err(error),
@@ -86,15 +87,20 @@ impl Services {
             Ok(_) => return TokenCheck::refused(ServiceError::NotFound),
             Err(e) => return TokenCheck::refused(e),
         };
+        let checks = &crate::metrics::families().token_checks;
         let result = match (token, found.token) {
             (Some(token), Some((authorization, user))) if authorization.app.as_ref().map(|a| a.id) == Some(app.id) => {
+                checks.valid.inc();
                 Ok(CheckedToken {
                     authorization,
                     user,
                     token,
                 })
             }
-            _ => Err(ServiceError::NotFound),
+            _ => {
+                checks.unknown.inc();
+                Err(ServiceError::NotFound)
+            }
         };
         TokenCheck {
             app: Some(app.id),

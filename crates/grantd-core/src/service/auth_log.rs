@@ -50,8 +50,16 @@ fn shown(login: &str) -> &str {
         .map_or(login, |(end, _)| &login[..end])
 }
 
-/// A failed or refused login.
+/// A failed or refused login (counted in [`crate::metrics::Logins`] too).
 pub(super) fn refused(source: Source, login: &str, reason: Reason) {
+    let logins = &crate::metrics::families().logins;
+    match reason {
+        Reason::UnknownLogin => logins.unknown_login.inc(),
+        Reason::WrongPassword => logins.wrong_password.inc(),
+        Reason::WrongCode => logins.wrong_code.inc(),
+        Reason::Locked => logins.locked.inc(),
+        Reason::OverBudget => logins.over_budget.inc(),
+    }
     tracing::info!(
         target: AUTH_TARGET,
         ip = %source,
@@ -61,8 +69,9 @@ pub(super) fn refused(source: Source, login: &str, reason: Reason) {
     );
 }
 
-/// A failure that locked its user out.
+/// A failure that locked its user out (counted in `grantd_lockouts_total` too).
 pub(super) fn locked_out(source: Source, login: &str, lock_seconds: i64) {
+    crate::metrics::families().lockouts.inc();
     tracing::warn!(
         target: AUTH_TARGET,
         ip = %source,

@@ -83,6 +83,7 @@ impl Services {
         };
         match attempt {
             Attempt::Success(user) => {
+                crate::metrics::families().logins.success.inc();
                 charge.forgive();
                 Ok(LoginOutcome { user })
             }
@@ -190,7 +191,10 @@ impl Services {
             }
         }
         match verdict? {
-            Verdict::Success => Ok(()),
+            Verdict::Success => {
+                crate::metrics::families().logins.success.inc();
+                Ok(())
+            }
             Verdict::WrongPassword => Err(ServiceError::BadCredentials),
             Verdict::CodeMissing | Verdict::WrongCode => Err(ServiceError::OtpRequired),
         }
@@ -295,11 +299,25 @@ impl Services {
     /// Authenticates a token (`Authorization: token …`, `bearer …`, or Basic with the token as
     /// password). A malformed token is refused before any database work.
     pub async fn authenticate_token(&self, raw: &str) -> ServiceResult<(crate::model::Authorization, User)> {
-        let token = Token::parse(raw.trim()).map_err(|_| ServiceError::BadCredentials)?;
-        self.store
-            .authorization_by_token(&token.digest(), self.clock.now())
-            .await?
-            .ok_or(ServiceError::BadCredentials)
+        let counts = &crate::metrics::families().token_authentications;
+        let found = match Token::parse(raw.trim()) {
+            Ok(token) => {
+                self.store
+                    .authorization_by_token(&token.digest(), self.clock.now())
+                    .await?
+            }
+            Err(_) => None,
+        };
+        match found {
+            Some(found) => {
+                counts.success.inc();
+                Ok(found)
+            }
+            None => {
+                counts.failure.inc();
+                Err(ServiceError::BadCredentials)
+            }
+        }
     }
 
     /// Whether `raw` has the shape of a token grantd issues (no I/O).

@@ -237,6 +237,19 @@ impl Services {
         self.store.ping().await
     }
 
+    /// Reads what the metrics show only when scraped (the database pool's connections) into
+    /// [`crate::metrics::families`].
+    pub fn refresh_metrics(&self) {
+        if let Some(usage) = self.store.pool_usage() {
+            let families = crate::metrics::families();
+            let idle = i64::try_from(usage.idle).unwrap_or(i64::MAX);
+            families.pool_idle.set(idle);
+            families
+                .pool_in_use
+                .set(i64::from(usage.size).saturating_sub(idle).max(0));
+        }
+    }
+
     /// Resolves a `?client_id=` filter (BEHAVIOR 43, 49): `Some(None)` for no filter,
     /// `Some(Some(app))` for a known app, `None` for an unknown app (an empty list).
     async fn app_filter(&self, client_id: Option<&str>) -> ServiceResult<Option<Option<crate::model::AppId>>> {

@@ -144,11 +144,14 @@ impl Services {
             return;
         }
         let idle_before = now - self.config.sessions.idle;
-        if let Err(e) = self.store.purge_sessions(now, idle_before).await {
-            tracing::warn!(error = %e, "cannot delete sessions that are over");
+        let families = crate::metrics::families();
+        match self.store.purge_sessions(now, idle_before).await {
+            Ok(purged) => families.sessions_purged.inc_by(purged),
+            Err(e) => tracing::warn!(error = %e, "cannot delete sessions that are over"),
         }
-        if let Err(e) = self.store.purge_codes(now).await {
-            tracing::warn!(error = %e, "cannot delete expired authorization codes");
+        match self.store.purge_codes(now).await {
+            Ok(purged) => families.codes_purged.inc_by(purged),
+            Err(e) => tracing::warn!(error = %e, "cannot delete expired authorization codes"),
         }
     }
 }

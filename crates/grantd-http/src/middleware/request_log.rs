@@ -10,6 +10,9 @@
 //! every request and `from_fn` boxes its inner service for every call, which together cost about
 //! a tenth of a token check.
 //!
+//! The same step records the request in the metrics ([`crate::metrics::record_request`]), from
+//! the route, status and latency the log line has.
+//!
 //! The log names the request's route by its template ([`crate::urls::route_for_log`]), never
 //! the path: a template holds no secret, and for a path no route matches, every segment that
 //! could hold a token is replaced. The route is classified again here, from the path as
@@ -19,7 +22,7 @@
 use crate::client_ip::{ClientIp, TrustedProxies};
 use crate::error::InternalCause;
 use crate::identity::Principal;
-use crate::urls::route_for_log;
+use crate::urls::{route_for_log, RouteForLog};
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, Uri};
 use axum::response::Response;
@@ -89,7 +92,7 @@ where
     }
 }
 
-/// The request log: one `info` line per request when it is answered; a 500 is logged at `error`
+/// The request log (and the request's metrics): one `info` line per request when it is answered; a 500 is logged at `error`
 /// with its cause and the cause's causes instead (whatever the level, so an `error` filter still
 /// shows failures).
 ///
@@ -101,7 +104,13 @@ fn log(id: &HeaderValue, method: &Method, uri: &Uri, ip: ClientIp, response: &Re
     let route = route_for_log(uri.path());
     let ip = Logged(ip.0);
     let principal = Logged(response.extensions().get::<Principal>().copied());
-    let latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let latency = start.elapsed();
+    let template = match route {
+        RouteForLog::Route(template) => template,
+        RouteForLog::Unknown(_) => crate::web::page_route(uri.path()).unwrap_or(crate::metrics::UNMATCHED),
+    };
+    crate::metrics::record_request(template, method, response.status(), latency);
+    let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
     if let Some(cause) = response.extensions().get::<InternalCause>() {
         tracing::error!(target: ACCESS_TARGET, id, %method, %route, status, %ip, %principal, latency_us, %cause, "request failed");
     } else {

@@ -43,8 +43,31 @@ fn page_path(path: &str) -> bool {
         path.strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     };
-    under("/login") || under("/session") || under("/sessions") || path == "/logout" || under("/assets")
+    under("/login")
+        || under("/session")
+        || under("/sessions")
+        || path == "/logout"
+        || under("/assets")
+        || path == "/metrics"
 }
+
+/// The route of a page's `path` for the request metrics: the path itself when the pages'
+/// router has a route for exactly it (a bounded set), else `None`.
+pub fn page_route(path: &str) -> Option<&'static str> {
+    PAGE_ROUTES.iter().copied().find(|route| *route == path)
+}
+
+/// The pages' routes, as [`router`] has them.
+const PAGE_ROUTES: [&str; 8] = [
+    "/login",
+    "/session",
+    "/sessions/two-factor",
+    "/logout",
+    "/login/oauth/access_token",
+    "/login/oauth/authorize",
+    "/assets/grantd.css",
+    "/metrics",
+];
 
 /// The pages' router.
 pub fn router(state: AppState) -> Router {
@@ -59,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login/oauth/access_token", post(access_token::exchange))
         .route("/login/oauth/authorize", get(authorize::start).post(authorize::decide))
         .route("/assets/grantd.css", get(assets::stylesheet))
+        .route("/metrics", get(crate::metrics::on_main))
         .fallback(page::not_found)
         .with_state(state)
 }

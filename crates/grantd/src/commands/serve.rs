@@ -81,8 +81,13 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         rate_limits: args.rate_limit.limits(args.rate_limit_anonymous),
         trusted_proxies: TrustedProxies::new(args.trusted_proxy.iter().copied()),
         credentials_revoke_limit: args.credentials_revoke_limit,
+        metrics_on_main: args.metrics_listen.is_none(),
         ..HttpConfig::new(&public_url)
     };
+    let state = AppState::new(services, http);
+    if let Some(address) = args.metrics_listen {
+        serve_metrics(address, state.clone()).await?;
+    }
     tracing::info!(listen = %local, public_url = %public_url, database = %redact_url(&cli.database_url), "grantd is serving");
     let limits = server::ConnectionLimits {
         header_read_timeout: args.header_read_timeout,
@@ -91,13 +96,24 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         max_connections: args.max_connections.unwrap_or_else(server::default_max_connections),
         max_connections_per_ip: args.max_connections_per_ip,
     };
-    server::serve(
-        listener,
-        AppState::new(services, http),
-        limits,
-        server::shutdown_signal(),
-    )
-    .await
+    server::serve(listener, state, limits, server::shutdown_signal()).await
+}
+
+/// Serves `GET /metrics` alone on `address`, in the background until the process ends: a
+/// scraper's connection needs none of the main listener's caps, and an answer cut off by the
+/// shutdown only costs one scrape.
+async fn serve_metrics(address: std::net::SocketAddr, state: AppState) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen for metrics on {address}"))?;
+    tracing::info!(metrics_listen = %listener.local_addr()?, "metrics are served on their own listener");
+    let app = grantd_http::metrics::router(state);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %crate::logging::ErrorChain(&e), "the metrics listener failed");
+        }
+    });
+    Ok(())
 }
 
 /// A configured duration as the services count it (saturating: no configured duration is

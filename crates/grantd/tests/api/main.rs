@@ -39,6 +39,7 @@ mod health;
 mod hostile;
 mod lock_out;
 mod meta;
+mod metrics;
 mod rate_limit_defaults;
 mod secrets;
 mod sign_in;
