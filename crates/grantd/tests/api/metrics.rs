@@ -82,9 +82,11 @@ async fn every_family_is_scraped_and_requests_move_their_counters() {
         .expect(401);
     let after = scrape(&api).await;
     let moved = |name: &str, labels: &[&str]| value(&after, name, labels) - value(&before, name, labels);
-    assert_eq!(moved("grantd_http_requests_seconds_count", &check), 1.0, "{after}");
-    assert_eq!(moved("grantd_token_checks_total", &valid), 1.0, "{after}");
-    assert_eq!(moved("grantd_password_logins_total", &wrong), 1.0, "{after}");
+    // The registry is the process's: other tests running beside this one (`cargo test` runs
+    // them on threads of one process) may move the same series, so each moved at least once.
+    assert!(moved("grantd_http_requests_seconds_count", &check) >= 1.0, "{after}");
+    assert!(moved("grantd_token_checks_total", &valid) >= 1.0, "{after}");
+    assert!(moved("grantd_password_logins_total", &wrong) >= 1.0, "{after}");
     // The pool holds the connection the services opened; a path is never a label.
     assert!(
         value(&after, "grantd_db_pool_connections", &["state=\"idle\""]) >= 1.0,
